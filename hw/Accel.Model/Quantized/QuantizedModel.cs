@@ -1,0 +1,83 @@
+using Accel.Model.Arithmetic;
+using Accel.Model.Networks;
+
+namespace Accel.Model.Quantized;
+
+/// <summary>An int8 feature map (CHW) with the scale its values are at.</summary>
+public sealed record Int8Tensor(Shape Shape, sbyte[] Data, float Scale);
+
+/// <summary>
+/// One quantized convolution: int8 weights [Cout][Cin][K][K] at a per-output-channel scale,
+/// int32 biases at (input scale x weight scale), and per-channel requantization to the output scale.
+/// </summary>
+public sealed record QuantizedConv(string Name, sbyte[] Weights, int[] Bias, Requant[] Requant, float[] WeightScale);
+
+/// <summary>
+/// A network in the int8 contract: what the golden model, the RTL and the compressor consume.
+/// <see cref="TensorScales"/> holds the scale of every node's output and of the network input.
+/// Global average pools requantize their int32 sums with <see cref="PoolRequant"/>.
+/// <see cref="Preprocessing"/> names how images become the float input (see Accel.Images).
+/// </summary>
+public sealed class QuantizedModel
+{
+    public QuantizedModel(
+        Networks.Network network,
+        string preprocessing,
+        IReadOnlyDictionary<string, float> tensorScales,
+        IReadOnlyDictionary<string, QuantizedConv> convs,
+        IReadOnlyDictionary<string, Requant> poolRequant)
+    {
+        if (!tensorScales.ContainsKey(Networks.Network.InputName))
+            throw new NetworkException(Networks.Network.InputName, "scale", "no input scale");
+        foreach (var node in network.Nodes)
+        {
+            if (!tensorScales.ContainsKey(node.Name))
+                throw new NetworkException(node.Name, "scale", "no output scale");
+            switch (node.Op)
+            {
+                case ConvLayer conv:
+                    if (!convs.TryGetValue(node.Name, out var q))
+                        throw new NetworkException(node.Name, "weights", "no quantized weights");
+                    long expected = (long)conv.OutChannels * node.Input.Channels * conv.KernelSize * conv.KernelSize;
+                    if (q.Weights.Length != expected || q.Bias.Length != conv.OutChannels
+                        || q.Requant.Length != conv.OutChannels || q.WeightScale.Length != conv.OutChannels)
+                        throw new NetworkException(node.Name, "weights", $"parameter sizes do not match {conv.OutChannels}x{node.Input.Channels}x{conv.KernelSize}x{conv.KernelSize}");
+                    break;
+                case GlobalAvgPoolLayer when !poolRequant.ContainsKey(node.Name):
+                    throw new NetworkException(node.Name, "requant", "no requantization for the average pool");
+                case ConcatLayer:
+                    foreach (var input in node.Inputs)
+                        if (tensorScales[input] != tensorScales[node.Name])
+                            throw new NetworkException(node.Name, "scale", $"input '{input}' is at scale {tensorScales[input]} but the concat is at {tensorScales[node.Name]}: concat is channel placement, so they must match");
+                    break;
+                case MaxPoolLayer when tensorScales[node.Inputs[0]] != tensorScales[node.Name]:
+                    throw new NetworkException(node.Name, "scale", "max pool must keep its input's scale");
+            }
+        }
+        Network = network;
+        Preprocessing = preprocessing;
+        TensorScales = tensorScales;
+        Convs = convs;
+        PoolRequant = poolRequant;
+    }
+
+    public Networks.Network Network { get; }
+    public string Preprocessing { get; }
+    public IReadOnlyDictionary<string, float> TensorScales { get; }
+    public IReadOnlyDictionary<string, QuantizedConv> Convs { get; }
+    public IReadOnlyDictionary<string, Requant> PoolRequant { get; }
+
+    public float InputScale => TensorScales[Networks.Network.InputName];
+    public float OutputScale => TensorScales[Network.OutputNode];
+
+    /// <summary>Rule QUANTIZE_ACTIVATION applied to a float input tensor.</summary>
+    public sbyte[] QuantizeInput(ReadOnlySpan<float> input)
+    {
+        if (input.Length != Network.InputShape.Elements)
+            throw new ArgumentException($"input has {input.Length} values, the network takes {Network.InputShape} = {Network.InputShape.Elements}");
+        var q = new sbyte[input.Length];
+        float s = InputScale;
+        for (int i = 0; i < q.Length; i++) q[i] = Int8Arithmetic.QuantizeActivation(input[i], s);
+        return q;
+    }
+}
