@@ -24,6 +24,8 @@ public static class Int8Arithmetic
     public const int WeightMax = 127;
     /// <summary>Bias bound that, with the largest SqueezeNet dot product, keeps the accumulator in int32.</summary>
     public const int BiasLimit = 1 << 30;
+    /// <summary>Largest Cin*K*K for which BiasLimit + fanIn*127*128 stays inside int32.</summary>
+    public const int MaxFanIn = (int.MaxValue - BiasLimit) / (WeightMax * -ActivationMin);
 
     /// <summary>
     /// Rule REQUANT: y = clamp((acc * M + 2^(S-1)) >> S, lo, 127), arithmetic shift on a 64-bit

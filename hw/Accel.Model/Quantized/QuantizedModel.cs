@@ -42,6 +42,9 @@ public sealed class QuantizedModel
                     if (q.Weights.Length != expected || q.Bias.Length != conv.OutChannels
                         || q.Requant.Length != conv.OutChannels || q.WeightScale.Length != conv.OutChannels)
                         throw new NetworkException(node.Name, "weights", $"parameter sizes do not match {conv.OutChannels}x{node.Input.Channels}x{conv.KernelSize}x{conv.KernelSize}");
+                    long fanIn = expected / conv.OutChannels;
+                    if (fanIn > Int8Arithmetic.MaxFanIn)
+                        throw new NetworkException(node.Name, "fanIn", $"fan-in {fanIn} could overflow the int32 accumulator (at most {Int8Arithmetic.MaxFanIn}, docs/arithmetic.md)");
                     break;
                 case GlobalAvgPoolLayer when !poolRequant.ContainsKey(node.Name):
                     throw new NetworkException(node.Name, "requant", "no requantization for the average pool");

@@ -1,0 +1,11 @@
+using System.CommandLine;
+using Accel.Cli.Commands;
+
+var root = new RootCommand("accel: Fire-engine accelerator co-design kit (network model, int8 golden model, RTL, board driver)")
+{
+    InfoCommand.Create(),
+    QuantizeCommand.Create(),
+    GoldenCommand.Create(),
+    BenchCommand.Create(),
+};
+return root.Parse(args).Invoke();

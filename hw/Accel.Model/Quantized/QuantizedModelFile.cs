@@ -1,0 +1,182 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Text;
+using Accel.Model.Arithmetic;
+using Accel.Model.Networks;
+
+namespace Accel.Model.Quantized;
+
+/// <summary>A .q8 file that cannot be read; names the file, the byte offset and what was wrong there.</summary>
+public sealed class QuantizedModelFormatException(string path, long offset, string message)
+    : Exception($"{path}: byte {offset}: {message}")
+{
+    public string Path { get; } = path;
+    public long Offset { get; } = offset;
+}
+
+/// <summary>
+/// The quantized-model file (.q8), layout in docs/formats.md: magic, version, the network's
+/// JSON description, preprocessing name, tensor scales, per-conv int8 weights / int32 biases /
+/// requantization, pool requantization, and a CRC-32 of everything before it. Little-endian.
+/// </summary>
+public static class QuantizedModelFile
+{
+    public static ReadOnlySpan<byte> Magic => "ACCELQ8\0"u8;
+    public const uint Version = 1;
+
+    public static void Save(QuantizedModel model, string path)
+    {
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        File.WriteAllBytes(path, Serialize(model));
+    }
+
+    public static byte[] Serialize(QuantizedModel model)
+    {
+        var w = new Writer();
+        w.Bytes(Magic);
+        w.U32(Version);
+        w.Str(NetworkJson.Serialize(model.Network));
+        w.Str(model.Preprocessing);
+        // Scales in node order (input first) so the file is deterministic.
+        var names = new[] { Networks.Network.InputName }.Concat(model.Network.Nodes.Select(n => n.Name)).ToList();
+        w.U32((uint)names.Count);
+        foreach (var name in names) { w.Str(name); w.F32(model.TensorScales[name]); }
+        var convs = model.Network.Convolutions.Select(n => model.Convs[n.Name]).ToList();
+        w.U32((uint)convs.Count);
+        foreach (var c in convs)
+        {
+            w.Str(c.Name);
+            w.U32((uint)c.Bias.Length);
+            w.U32((uint)c.Weights.Length);
+            w.Bytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.Weights.AsSpan()));
+            foreach (var b in c.Bias) w.I32(b);
+            foreach (var r in c.Requant) { w.U16(r.Multiplier); w.U8(r.Shift); }
+            foreach (var s in c.WeightScale) w.F32(s);
+        }
+        var pools = model.Network.Nodes.Where(n => n.Op is GlobalAvgPoolLayer).Select(n => n.Name).ToList();
+        w.U32((uint)pools.Count);
+        foreach (var p in pools) { w.Str(p); w.U16(model.PoolRequant[p].Multiplier); w.U8(model.PoolRequant[p].Shift); }
+        w.U32(Crc32.HashToUInt32(w.Written));
+        return w.Written.ToArray();
+    }
+
+    public static QuantizedModel Load(string path)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new QuantizedModelFormatException(path, 0, e is FileNotFoundException or DirectoryNotFoundException ? "file not found" : e.Message);
+        }
+        return Deserialize(bytes, path);
+    }
+
+    public static QuantizedModel Deserialize(byte[] bytes, string path)
+    {
+        var r = new Reader(bytes, path);
+        if (bytes.Length < Magic.Length + 8 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+            throw new QuantizedModelFormatException(path, 0, "not a quantized-model file (magic 'ACCELQ8' missing)");
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4));
+        uint actual = Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4));
+        if (stored != actual)
+            throw new QuantizedModelFormatException(path, bytes.Length - 4, $"checksum mismatch (stored 0x{stored:x8}, computed 0x{actual:x8}): the file is truncated or corrupt");
+        r.Skip(Magic.Length);
+        long versionAt = r.Offset;
+        uint version = r.U32();
+        if (version != Version)
+            throw new QuantizedModelFormatException(path, versionAt, $"version {version} is not supported (this build reads version {Version})");
+
+        long jsonAt = r.Offset;
+        Networks.Network network;
+        try { network = NetworkJson.Parse(r.Str(), System.IO.Path.GetFileNameWithoutExtension(path)); }
+        catch (NetworkException e) { throw new QuantizedModelFormatException(path, jsonAt, $"embedded network description: {e.Message}"); }
+        string preprocessing = r.Str();
+
+        var scales = new Dictionary<string, float>();
+        uint scaleCount = r.Count(8);
+        for (int i = 0; i < scaleCount; i++) scales[r.Str()] = r.F32();
+
+        var convs = new Dictionary<string, QuantizedConv>();
+        uint convCount = r.Count(12);
+        for (int i = 0; i < convCount; i++)
+        {
+            string name = r.Str();
+            int cout = (int)r.Count(7);
+            int nw = (int)r.Count(1);
+            var weights = new sbyte[nw];
+            r.Bytes(nw).CopyTo(System.Runtime.InteropServices.MemoryMarshal.AsBytes(weights.AsSpan()));
+            var bias = new int[cout];
+            for (int k = 0; k < cout; k++) bias[k] = r.I32();
+            var requant = new Requant[cout];
+            for (int k = 0; k < cout; k++)
+            {
+                long at = r.Offset;
+                ushort m = r.U16();
+                byte s = r.U8();
+                if (s is < Int8Arithmetic.MinShift or > Int8Arithmetic.MaxShift)
+                    throw new QuantizedModelFormatException(path, at + 2, $"conv '{name}' channel {k}: shift {s} outside [{Int8Arithmetic.MinShift}, {Int8Arithmetic.MaxShift}]");
+                requant[k] = new Requant(m, s);
+            }
+            var wscale = new float[cout];
+            for (int k = 0; k < cout; k++) wscale[k] = r.F32();
+            convs[name] = new QuantizedConv(name, weights, bias, requant, wscale);
+        }
+
+        var pools = new Dictionary<string, Requant>();
+        uint poolCount = r.Count(7);
+        for (int i = 0; i < poolCount; i++) pools[r.Str()] = new Requant(r.U16(), r.U8());
+        if (r.Offset != bytes.Length - 4)
+            throw new QuantizedModelFormatException(path, r.Offset, $"{bytes.Length - 4 - r.Offset} unexpected bytes before the checksum");
+
+        try { return new QuantizedModel(network, preprocessing, scales, convs, pools); }
+        catch (NetworkException e) { throw new QuantizedModelFormatException(path, jsonAt, $"contents do not match the embedded network: {e.Message}"); }
+    }
+
+    private sealed class Writer
+    {
+        private readonly MemoryStream _stream = new();
+        public ReadOnlySpan<byte> Written => _stream.GetBuffer().AsSpan(0, (int)_stream.Length);
+        public void Bytes(ReadOnlySpan<byte> b) => _stream.Write(b);
+        public void U8(byte v) => _stream.WriteByte(v);
+        public void U16(ushort v) { Span<byte> b = stackalloc byte[2]; BinaryPrimitives.WriteUInt16LittleEndian(b, v); Bytes(b); }
+        public void U32(uint v) { Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteUInt32LittleEndian(b, v); Bytes(b); }
+        public void I32(int v) { Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteInt32LittleEndian(b, v); Bytes(b); }
+        public void F32(float v) { Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteSingleLittleEndian(b, v); Bytes(b); }
+        public void Str(string s) { var b = Encoding.UTF8.GetBytes(s); U32((uint)b.Length); Bytes(b); }
+    }
+
+    private sealed class Reader(byte[] bytes, string path)
+    {
+        // The checksum's 4 bytes are never part of the payload.
+        private readonly int _end = bytes.Length - 4;
+        public long Offset { get; private set; }
+
+        public ReadOnlySpan<byte> Bytes(int n)
+        {
+            if (n < 0 || Offset + n > _end)
+                throw new QuantizedModelFormatException(path, Offset, $"needs {n} more bytes but the payload ends at byte {_end}");
+            var span = bytes.AsSpan((int)Offset, n);
+            Offset += n;
+            return span;
+        }
+
+        public void Skip(int n) => Bytes(n);
+        public byte U8() => Bytes(1)[0];
+        public ushort U16() => BinaryPrimitives.ReadUInt16LittleEndian(Bytes(2));
+        public uint U32() => BinaryPrimitives.ReadUInt32LittleEndian(Bytes(4));
+        public int I32() => BinaryPrimitives.ReadInt32LittleEndian(Bytes(4));
+        public float F32() => BinaryPrimitives.ReadSingleLittleEndian(Bytes(4));
+        public string Str() => Encoding.UTF8.GetString(Bytes((int)Count(1)));
+
+        /// <summary>A count whose items take at least <paramref name="minItemBytes"/> each: refuses counts the file cannot hold.</summary>
+        public uint Count(int minItemBytes)
+        {
+            long at = Offset;
+            uint n = U32();
+            if ((long)n * minItemBytes > _end - Offset)
+                throw new QuantizedModelFormatException(path, at, $"count {n} is larger than the rest of the file can hold");
+            return n;
+        }
+    }
+}
