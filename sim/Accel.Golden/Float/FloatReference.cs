@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Accel.Model.Networks;
 using Accel.Model.Weights;
@@ -53,66 +54,70 @@ public static class FloatReference
     }
 
     /// <summary>Convolution (weights [Cout][Cin][K][K]) plus bias, then ReLU when the layer fuses one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[] Conv(float[] input, Shape inShape, Shape outShape, ConvLayer conv, ConvWeights weights)
+    {
+        var output = new float[(long)conv.OutChannels * outShape.Height * outShape.Width];
+        Parallel.For(0, conv.OutChannels, co => ConvChannel(input, inShape, outShape, conv, weights, output, co));
+        return output;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ConvChannel(float[] input, Shape inShape, Shape outShape, ConvLayer conv, ConvWeights weights, float[] output, int co)
     {
         int cin = inShape.Channels, ih = inShape.Height, iw = inShape.Width;
         int oh = outShape.Height, ow = outShape.Width;
         int k = conv.KernelSize, s = conv.Stride, p = conv.Padding;
         int inPlane = ih * iw, outPlane = oh * ow;
-        var output = new float[(long)conv.OutChannels * outPlane];
         var w = weights.Weights;
         var bias = weights.Bias;
         bool pointwise = k == 1 && s == 1 && p == 0;
-
-        Parallel.For(0, conv.OutChannels, co =>
+        var o = output.AsSpan(co * outPlane, outPlane);
+        o.Fill(bias[co]);
+        int wBase = co * cin * k * k;
+        for (int ci = 0; ci < cin; ci++)
         {
-            var o = output.AsSpan(co * outPlane, outPlane);
-            o.Fill(bias[co]);
-            int wBase = co * cin * k * k;
-            for (int ci = 0; ci < cin; ci++)
+            var plane = input.AsSpan(ci * inPlane, inPlane);
+            if (pointwise)
             {
-                var plane = input.AsSpan(ci * inPlane, inPlane);
-                if (pointwise)
+                float wv = w[wBase + ci];
+                if (wv != 0) Axpy(o, plane, wv);
+                continue;
+            }
+            for (int ky = 0; ky < k; ky++)
+            {
+                // Output rows whose input row oy*s - p + ky lies inside the map.
+                int oyLo = Math.Max(0, CeilDiv(p - ky, s));
+                int oyHi = Math.Min(oh, FloorDiv(ih - 1 + p - ky, s) + 1);
+                for (int kx = 0; kx < k; kx++)
                 {
-                    float wv = w[wBase + ci];
-                    if (wv != 0) Axpy(o, plane, wv);
-                    continue;
-                }
-                for (int ky = 0; ky < k; ky++)
-                {
-                    // Output rows whose input row oy*s - p + ky lies inside the map.
-                    int oyLo = Math.Max(0, CeilDiv(p - ky, s));
-                    int oyHi = Math.Min(oh, FloorDiv(ih - 1 + p - ky, s) + 1);
-                    for (int kx = 0; kx < k; kx++)
+                    float wv = w[wBase + (ci * k + ky) * k + kx];
+                    if (wv == 0) continue;
+                    int oxLo = Math.Max(0, CeilDiv(p - kx, s));
+                    int oxHi = Math.Min(ow, FloorDiv(iw - 1 + p - kx, s) + 1);
+                    int n = oxHi - oxLo;
+                    if (n <= 0) continue;
+                    for (int oy = oyLo; oy < oyHi; oy++)
                     {
-                        float wv = w[wBase + (ci * k + ky) * k + kx];
-                        if (wv == 0) continue;
-                        int oxLo = Math.Max(0, CeilDiv(p - kx, s));
-                        int oxHi = Math.Min(ow, FloorDiv(iw - 1 + p - kx, s) + 1);
-                        int n = oxHi - oxLo;
-                        if (n <= 0) continue;
-                        for (int oy = oyLo; oy < oyHi; oy++)
+                        int iy = oy * s - p + ky;
+                        int ix0 = oxLo * s - p + kx;
+                        var row = o.Slice(oy * ow + oxLo, n);
+                        if (s == 1) Axpy(row, plane.Slice(iy * iw + ix0, n), wv);
+                        else
                         {
-                            int iy = oy * s - p + ky;
-                            int ix0 = oxLo * s - p + kx;
-                            var row = o.Slice(oy * ow + oxLo, n);
-                            if (s == 1) Axpy(row, plane.Slice(iy * iw + ix0, n), wv);
-                            else
-                            {
-                                var src = plane.Slice(iy * iw);
-                                for (int j = 0, ix = ix0; j < n; j++, ix += s) row[j] += wv * src[ix];
-                            }
+                            var src = plane.Slice(iy * iw);
+                            for (int j = 0, ix = ix0; j < n; j++, ix += s) row[j] += wv * src[ix];
                         }
                     }
                 }
             }
-            if (conv.Relu)
-                for (int i = 0; i < o.Length; i++) if (o[i] < 0) o[i] = 0;
-        });
-        return output;
+        }
+        if (conv.Relu)
+            for (int i = 0; i < o.Length; i++) if (o[i] < 0) o[i] = 0;
     }
 
     /// <summary>Max pooling with windows clipped to the feature map.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[] MaxPool(float[] input, Shape inShape, Shape outShape, MaxPoolLayer pool)
     {
         int ih = inShape.Height, iw = inShape.Width, oh = outShape.Height, ow = outShape.Width;
@@ -177,6 +182,7 @@ public static class FloatReference
     }
 
     /// <summary>y += a * x over equal-length spans.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Axpy(Span<float> y, ReadOnlySpan<float> x, float a)
     {
         int i = 0;
