@@ -1,0 +1,87 @@
+using Accel.Images;
+using Accel.Model.Data;
+using Accel.Tests;
+using Xunit;
+
+namespace Accel.Host.Tests;
+
+public class ImageTests
+{
+    [RequiresDataFact]
+    public void CatPreprocessesLikeTheReferenceInput()
+    {
+        // cat_input.f32 is cat.jpg through the torchvision pipeline (PIL decode and antialiased resize).
+        // Different JPEG decoders and resamplers differ by a level or two of 255, so compare loosely:
+        // one 8-bit level is 1/255/0.225 = 0.017 after normalisation.
+        var ours = Preprocessing.Torchvision.Apply(SharedData.CatImage!);
+        var reference = ReadF32(SharedData.Find("models", "test_data", "squeezenet1_1", "cat_input.f32")!);
+        Assert.Equal(reference.Length, ours.Length);
+        double meanAbs = ours.Zip(reference, (a, b) => Math.Abs(a - b)).Average();
+        Assert.True(meanAbs < 0.03, $"mean |difference| {meanAbs:F4} from the reference preprocessing");
+    }
+
+    [Fact]
+    public void ResizeOfAConstantImageIsConstant()
+    {
+        var px = Enumerable.Repeat((byte)77, 50 * 30 * 3).ToArray();
+        var small = new RgbImage(50, 30, px).Resize(17, 11);
+        Assert.All(small.Pixels, p => Assert.Equal(77, p));
+        var big = new RgbImage(50, 30, px).Resize(101, 64);
+        Assert.All(big.Pixels, p => Assert.Equal(77, p));
+    }
+
+    [Fact]
+    public void ShortSideResizeAndCentreCropFollowTorchvision()
+    {
+        var img = RgbImage.Synthetic(1, 500, 375).ResizeShortSide(256);
+        Assert.Equal((341, 256), (img.Width, img.Height)); // int(256 * 500 / 375)
+        var crop = img.CenterCrop(224, 224);
+        Assert.Equal((224, 224), (crop.Width, crop.Height));
+        // left = round((341 - 224) / 2) = round(58.5) = 58 (ties to even, as Python's round)
+        Assert.Equal(img.Pixels[(16 * 341 + 58) * 3], crop.Pixels[0]);
+    }
+
+    [Fact]
+    public void CaffePreprocessingIsBgrMinusMean()
+    {
+        var px = new byte[300 * 300 * 3];
+        for (int i = 0; i < px.Length; i += 3) { px[i] = 10; px[i + 1] = 20; px[i + 2] = 30; }
+        var t = Preprocessing.Caffe.Apply(new RgbImage(300, 300, px));
+        int plane = 227 * 227;
+        Assert.Equal(3 * plane, t.Length);
+        Assert.Equal(30 - 104f, t[0]);          // B
+        Assert.Equal(20 - 117f, t[plane]);      // G
+        Assert.Equal(10 - 123f, t[2 * plane]);  // R
+    }
+
+    [Fact]
+    public void BadImagesNameTheFile()
+    {
+        var e = Assert.Throws<ImageException>(() => RgbImage.Load("/nonexistent/x.jpg"));
+        Assert.Contains("/nonexistent/x.jpg", e.Message);
+        Assert.Contains("not found", e.Message);
+        var text = CliRunner.TempFile("fake.jpg", "not an image"u8.ToArray());
+        e = Assert.Throws<ImageException>(() => RgbImage.Load(text));
+        Assert.Contains("fake.jpg", e.Message);
+        var truncated = CliRunner.TempFile("cut.jpg", [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10]);
+        Assert.Throws<ImageException>(() => RgbImage.Load(truncated));
+    }
+
+    [Fact]
+    public void LabelsComeFromDevImageNames()
+    {
+        var dir = Path.GetDirectoryName(CliRunner.TempFile("278_n02119789_kit_fox.JPEG", [1]))!;
+        File.WriteAllBytes(Path.Combine(dir, "holiday.jpg"), [1]);
+        var set = ImageSet.Enumerate(dir);
+        Assert.Equal([278, null], set.Select(s => s.Label));
+        Assert.Equal([0, 2, 5, 7], ImageSet.Spread(Enumerable.Range(0, 10).ToList(), 4));
+    }
+
+    private static float[] ReadF32(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var f = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, f, 0, bytes.Length);
+        return f;
+    }
+}

@@ -1,0 +1,111 @@
+using Accel.Cli;
+using Accel.Cli.Commands;
+using Accel.Golden;
+using Accel.Golden.Float;
+using Accel.Images;
+using Accel.Model.Data;
+using Accel.Model.Networks;
+using Accel.Model.Weights;
+using Accel.Quantization;
+using Accel.Tests;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Accel.Host.Tests;
+
+public class QuantizerTests(ITestOutputHelper output)
+{
+    private static readonly Network Small = new("small", new Shape(3, 24, 24),
+    [
+        new ConvLayer("conv1", 12, 3, Stride: 2),
+        new MaxPoolLayer("pool1", 3, 2),
+        new FireLayer("fire2", 6, 10, 14),
+        new FireLayer("fire3", 6, 10, 14),
+        new ConvLayer("conv4", 7, 1),
+        new GlobalAvgPoolLayer("pool4"),
+    ]);
+
+    [Fact]
+    public void ConcatAndPoolShareTheirInputsScale()
+    {
+        var ranges = new ActivationRanges();
+        var rng = new Random(5);
+        ranges.Observe(new[] { Network.InputName }.Concat(Small.Nodes.Select(n => n.Name))
+            .ToDictionary(n => n, n => new[] { (float)rng.NextDouble() * 10 }));
+        var scales = PostTrainingQuantizer.SharedScales(Small, ranges);
+
+        Assert.Equal(scales["conv1"], scales["pool1"]);
+        Assert.Equal(Math.Max(ranges["conv1"], ranges["pool1"]) / 127, scales["conv1"], 6);
+        foreach (var fire in new[] { "fire2", "fire3" })
+        {
+            float expected = new[] { "expand1x1", "expand3x3", "concat" }.Max(s => ranges[$"{fire}/{s}"]) / 127;
+            Assert.Equal(expected, scales[$"{fire}/concat"], 6);
+            Assert.Equal(scales[$"{fire}/concat"], scales[$"{fire}/expand1x1"]);
+            Assert.Equal(scales[$"{fire}/concat"], scales[$"{fire}/expand3x3"]);
+        }
+        Assert.Equal(ranges["fire2/squeeze1x1"] / 127, scales["fire2/squeeze1x1"], 6);
+    }
+
+    [Fact]
+    public void Int8OutputTracksTheFloatModel()
+    {
+        var model = FloatModel.Seeded(Small, 11);
+        var pre = Preprocessing.ForInputSize(24);
+        var inputs = Enumerable.Range(0, 6).Select(i => pre.Apply(RgbImage.Synthetic(i, 40, 30))).ToList();
+        var q = PostTrainingQuantizer.Quantize(model, PostTrainingQuantizer.Calibrate(model, inputs.Take(4)), pre.Name);
+        var scalar = new ScalarReference();
+        foreach (var input in inputs)
+        {
+            var f = FloatReference.Run(model, input).Output;
+            var r = scalar.Run(q, q.QuantizeInput(input)).Output;
+            double signal = f.Sum(v => (double)v * v);
+            double noise = f.Select((v, i) => Math.Pow(v - r.Data[i] * r.Scale, 2)).Sum();
+            double sqnr = 10 * Math.Log10(signal / noise);
+            output.WriteLine($"SQNR {sqnr:F1} dB");
+            Assert.True(sqnr > 20, $"int8 output is {sqnr:F1} dB from the float output");
+        }
+    }
+
+    [Fact]
+    public void BiasesAndRequantFollowTheContract()
+    {
+        var model = FloatModel.Seeded(Small, 3);
+        var pre = Preprocessing.ForInputSize(24);
+        var q = PostTrainingQuantizer.Quantize(model, PostTrainingQuantizer.Calibrate(model, [pre.Apply(RgbImage.Synthetic(1))]), pre.Name);
+        var conv = q.Convs["fire2/expand3x3"];
+        double sx = q.TensorScales["fire2/squeeze1x1"], sy = q.TensorScales["fire2/concat"];
+        var w = model.Weights["fire2/expand3x3"];
+        for (int c = 0; c < conv.Bias.Length; c++)
+        {
+            Assert.Equal(Accel.Model.Arithmetic.Int8Arithmetic.QuantizeBias(w.Bias[c], sx * conv.WeightScale[c]), conv.Bias[c]);
+            Assert.Equal(sx * conv.WeightScale[c] / sy, conv.Requant[c].RealScale, 1e-4 * sx * conv.WeightScale[c] / sy);
+            Assert.Contains(conv.Weights.Skip(c * 6 * 9).Take(6 * 9), v => Math.Abs((int)v) == 127);
+        }
+    }
+
+    public static TheoryData<string, string> DevSetModels => new()
+    {
+        { "squeezenet1_1.onnx", "torchvision" },
+        { "squeezenet1_0_deep_compression.onnx", "caffe" },
+    };
+
+    /// <summary>
+    /// The acceptance figures: on the 100 ImageNet dev images the int8 golden model's top-1
+    /// agrees with ONNX Runtime's float top-1 on at least 95, and its top-5 accuracy is within
+    /// 3 points of the float model's.
+    /// </summary>
+    [RequiresDataTheory]
+    [MemberData(nameof(DevSetModels))]
+    public void DevSetAgreesWithOnnxRuntime(string file, string preprocessing)
+    {
+        var source = ModelSource.Open(SharedData.Find("models", file)!);
+        Assert.Equal(preprocessing, source.Preprocessing.Name);
+        var q = source.GetQuantized(null, Cli.DefaultCalibrationCount, output.WriteLine);
+        var results = GoldenCommand.Classify(source, source, q, ImageSet.Enumerate(SharedData.DevImages!), GoldenDevice.Cpu, false, null, output.WriteLine);
+        var s = GoldenCommand.Summarize(results);
+        output.WriteLine($"{file}: int8 top-1 {s.Top1}, top-5 {s.Top5}; float top-1 {s.FloatTop1}, top-5 {s.FloatTop5}; top-1 agreement {s.Agree}/{s.FloatCompared}");
+        Assert.Equal(100, s.Labelled);
+        Assert.True(s.Agree >= 95, $"int8 top-1 agrees with float on {s.Agree}/100");
+        Assert.InRange(s.Top5 - s.FloatTop5, -3, 3);
+    }
+}
