@@ -53,7 +53,23 @@ public static class Kernels
             int a10 = b1, a11 = b1, a12 = b1, a13 = b1;
             int a20 = b2, a21 = b2, a22 = b2, a23 = b2;
             int a30 = b3, a31 = b3, a32 = b3, a33 = b3;
-            for (int ic = 0; ic < p.Cin; ic++)
+            if (k == 1)
+            {
+                // 1x1: one tap per input channel, no kernel-window loops.
+                int plane = p.Hp * wp;
+                int xb = oy * s * wp + ox0 * s;
+                int wb = oc0;
+                for (int ic = 0; ic < p.Cin; ic++, xb += plane, wb += ocp)
+                {
+                    int x0 = x[xb], x1 = x[xb + s], x2 = x[xb + 2 * s], x3 = x[xb + 3 * s];
+                    int w0 = wt[wb], w1 = wt[wb + 1], w2 = wt[wb + 2], w3 = wt[wb + 3];
+                    a00 += w0 * x0; a01 += w0 * x1; a02 += w0 * x2; a03 += w0 * x3;
+                    a10 += w1 * x0; a11 += w1 * x1; a12 += w1 * x2; a13 += w1 * x3;
+                    a20 += w2 * x0; a21 += w2 * x1; a22 += w2 * x2; a23 += w2 * x3;
+                    a30 += w3 * x0; a31 += w3 * x1; a32 += w3 * x2; a33 += w3 * x3;
+                }
+            }
+            else for (int ic = 0; ic < p.Cin; ic++)
             {
                 for (int ky = 0; ky < k; ky++)
                 {
