@@ -1,0 +1,170 @@
+using Accel.Model.Arithmetic;
+using ILGPU;
+
+namespace Accel.Golden.Ilgpu;
+
+/// <summary>Shape of one convolution as the kernels see it (input already zero-padded).</summary>
+public struct ConvParams
+{
+    public int Cin;
+    /// <summary>Padded input height and width (zero border of Pad, plus zero overhang for the tile).</summary>
+    public int Hp, Wp;
+    public int K, S;
+    public int Hout, Wout;
+    public int Cout;
+    /// <summary>Cout rounded up to 4: the innermost dimension of the transposed weights.</summary>
+    public int OCp;
+    public int Relu;
+}
+
+/// <summary>
+/// The golden model's ILGPU kernels. Every one implements the int8 contract exactly; conv weights
+/// are transposed to [ic][ky][kx][oc padded to 4] and read a zero-padded input copy, so inner
+/// loops have no bounds checks. Index first, primitives and views only.
+/// </summary>
+public static class Kernels
+{
+    /// <summary>dst (C x Hp x Wp) = src (C x H x W) shifted by pad, zeros elsewhere.</summary>
+    public static void Pad(Index1D i, ArrayView<sbyte> src, ArrayView<sbyte> dst, int h, int w, int hp, int wp, int pad)
+    {
+        int x = i % wp;
+        int rest = i / wp;
+        int y = rest % hp;
+        int c = rest / hp;
+        int iy = y - pad, ix = x - pad;
+        dst[i] = iy >= 0 && iy < h && ix >= 0 && ix < w ? src[(c * h + iy) * w + ix] : (sbyte)0;
+    }
+
+    /// <summary>
+    /// CPU shape: one thread per (4-output-channel block, output row); a 4 channel x 4 column
+    /// register tile of int accumulators. Stores are guarded for ragged channel and width edges.
+    /// </summary>
+    public static void ConvTiled(Index1D i, ArrayView<sbyte> x, ArrayView<sbyte> wt, ArrayView<int> bias,
+        ArrayView<int> mult, ArrayView<int> shift, ArrayView<sbyte> y, ConvParams p)
+    {
+        int oy = i % p.Hout;
+        int oc0 = (i / p.Hout) * 4;
+        int k = p.K, s = p.S, wp = p.Wp, ocp = p.OCp;
+        int hwOut = p.Hout * p.Wout;
+        int b0 = bias[oc0], b1 = bias[oc0 + 1], b2 = bias[oc0 + 2], b3 = bias[oc0 + 3];
+        for (int ox0 = 0; ox0 < p.Wout; ox0 += 4)
+        {
+            int a00 = b0, a01 = b0, a02 = b0, a03 = b0;
+            int a10 = b1, a11 = b1, a12 = b1, a13 = b1;
+            int a20 = b2, a21 = b2, a22 = b2, a23 = b2;
+            int a30 = b3, a31 = b3, a32 = b3, a33 = b3;
+            if (k == 1)
+            {
+                // 1x1: one tap per input channel, no kernel-window loops.
+                int plane = p.Hp * wp;
+                int xb = oy * s * wp + ox0 * s;
+                int wb = oc0;
+                for (int ic = 0; ic < p.Cin; ic++, xb += plane, wb += ocp)
+                {
+                    int x0 = x[xb], x1 = x[xb + s], x2 = x[xb + 2 * s], x3 = x[xb + 3 * s];
+                    int w0 = wt[wb], w1 = wt[wb + 1], w2 = wt[wb + 2], w3 = wt[wb + 3];
+                    a00 += w0 * x0; a01 += w0 * x1; a02 += w0 * x2; a03 += w0 * x3;
+                    a10 += w1 * x0; a11 += w1 * x1; a12 += w1 * x2; a13 += w1 * x3;
+                    a20 += w2 * x0; a21 += w2 * x1; a22 += w2 * x2; a23 += w2 * x3;
+                    a30 += w3 * x0; a31 += w3 * x1; a32 += w3 * x2; a33 += w3 * x3;
+                }
+            }
+            else for (int ic = 0; ic < p.Cin; ic++)
+            {
+                for (int ky = 0; ky < k; ky++)
+                {
+                    int rowBase = (ic * p.Hp + oy * s + ky) * wp + ox0 * s;
+                    int wRow = (ic * k + ky) * k * ocp + oc0;
+                    for (int kx = 0; kx < k; kx++)
+                    {
+                        int xb = rowBase + kx;
+                        int x0 = x[xb], x1 = x[xb + s], x2 = x[xb + 2 * s], x3 = x[xb + 3 * s];
+                        int wb = wRow + kx * ocp;
+                        int w0 = wt[wb], w1 = wt[wb + 1], w2 = wt[wb + 2], w3 = wt[wb + 3];
+                        a00 += w0 * x0; a01 += w0 * x1; a02 += w0 * x2; a03 += w0 * x3;
+                        a10 += w1 * x0; a11 += w1 * x1; a12 += w1 * x2; a13 += w1 * x3;
+                        a20 += w2 * x0; a21 += w2 * x1; a22 += w2 * x2; a23 += w2 * x3;
+                        a30 += w3 * x0; a31 += w3 * x1; a32 += w3 * x2; a33 += w3 * x3;
+                    }
+                }
+            }
+            int n = p.Wout - ox0;
+            if (n > 4) n = 4;
+            int baseOut = oy * p.Wout + ox0;
+            Store4(y, mult, shift, p, oc0, baseOut, hwOut, n, a00, a01, a02, a03);
+            Store4(y, mult, shift, p, oc0 + 1, baseOut, hwOut, n, a10, a11, a12, a13);
+            Store4(y, mult, shift, p, oc0 + 2, baseOut, hwOut, n, a20, a21, a22, a23);
+            Store4(y, mult, shift, p, oc0 + 3, baseOut, hwOut, n, a30, a31, a32, a33);
+        }
+    }
+
+    private static void Store4(ArrayView<sbyte> y, ArrayView<int> mult, ArrayView<int> shift, ConvParams p,
+        int oc, int baseOut, int hwOut, int n, int a0, int a1, int a2, int a3)
+    {
+        if (oc >= p.Cout) return;
+        int m = mult[oc], sh = shift[oc];
+        bool relu = p.Relu != 0;
+        int o = oc * hwOut + baseOut;
+        y[o] = (sbyte)Int8Arithmetic.Requantize(a0, m, sh, relu);
+        if (n > 1) y[o + 1] = (sbyte)Int8Arithmetic.Requantize(a1, m, sh, relu);
+        if (n > 2) y[o + 2] = (sbyte)Int8Arithmetic.Requantize(a2, m, sh, relu);
+        if (n > 3) y[o + 3] = (sbyte)Int8Arithmetic.Requantize(a3, m, sh, relu);
+    }
+
+    /// <summary>GPU shape: one thread per output element (oc, oy, ox), same layouts as <see cref="ConvTiled"/>.</summary>
+    public static void ConvPerElement(Index1D i, ArrayView<sbyte> x, ArrayView<sbyte> wt, ArrayView<int> bias,
+        ArrayView<int> mult, ArrayView<int> shift, ArrayView<sbyte> y, ConvParams p)
+    {
+        int ox = i % p.Wout;
+        int rest = i / p.Wout;
+        int oy = rest % p.Hout;
+        int oc = rest / p.Hout;
+        int k = p.K;
+        int acc = bias[oc];
+        for (int ic = 0; ic < p.Cin; ic++)
+            for (int ky = 0; ky < k; ky++)
+            {
+                int rowBase = (ic * p.Hp + oy * p.S + ky) * p.Wp + ox * p.S;
+                int wRow = (ic * k + ky) * k * p.OCp + oc;
+                for (int kx = 0; kx < k; kx++)
+                    acc += wt[wRow + kx * p.OCp] * x[rowBase + kx];
+            }
+        y[i] = (sbyte)Int8Arithmetic.Requantize(acc, mult[oc], shift[oc], p.Relu != 0);
+    }
+
+    /// <summary>Max pool: one thread per output element, max over in-bounds taps only.</summary>
+    public static void MaxPool(Index1D i, ArrayView<sbyte> x, ArrayView<sbyte> y,
+        int h, int w, int hout, int wout, int k, int s, int pad)
+    {
+        int ox = i % wout;
+        int rest = i / wout;
+        int oy = rest % hout;
+        int c = rest / hout;
+        int best = Int8Arithmetic.PoolPadValue;
+        for (int ky = 0; ky < k; ky++)
+        {
+            int iy = oy * s + ky - pad;
+            if (iy < 0 || iy >= h) continue;
+            for (int kx = 0; kx < k; kx++)
+            {
+                int ix = ox * s + kx - pad;
+                if (ix < 0 || ix >= w) continue;
+                int v = x[(c * h + iy) * w + ix];
+                if (v > best) best = v;
+            }
+        }
+        y[i] = (sbyte)best;
+    }
+
+    /// <summary>Global average pool: one thread per channel, int32 sum then requantize without ReLU.</summary>
+    public static void GlobalAvgPool(Index1D c, ArrayView<sbyte> x, ArrayView<sbyte> y, int hw, int multiplier, int shift)
+    {
+        int sum = 0;
+        int b = c * hw;
+        for (int j = 0; j < hw; j++) sum += x[b + j];
+        y[c] = (sbyte)Int8Arithmetic.Requantize(sum, multiplier, shift, false);
+    }
+
+    /// <summary>Plain copy (concat inputs that were not written in place).</summary>
+    public static void Copy(Index1D i, ArrayView<sbyte> src, ArrayView<sbyte> dst) => dst[i] = src[i];
+}

@@ -1,0 +1,144 @@
+using Accel.Model.Arithmetic;
+using Accel.Model.Networks;
+using Accel.Model.Quantized;
+
+namespace Accel.Golden;
+
+/// <summary>
+/// The oracle: the int8 contract as plain scalar loops, one output element at a time.
+/// Deliberately simple; every other executor is checked against it bit for bit.
+/// </summary>
+public sealed class ScalarReference : IInt8Executor
+{
+    public string Name => "scalar";
+
+    public GoldenResult Run(QuantizedModel model, sbyte[] input)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(input);
+        var network = model.Network;
+        if (input.Length != network.InputShape.Elements)
+            throw new ArgumentException($"input has {input.Length} values, the network takes {network.InputShape} = {network.InputShape.Elements}");
+
+        var acts = new Dictionary<string, Int8Tensor>
+        {
+            [Network.InputName] = new Int8Tensor(network.InputShape, (sbyte[])input.Clone(), model.InputScale),
+        };
+        foreach (var node in network.Nodes)
+        {
+            float scale = model.TensorScales[node.Name];
+            var x = acts[node.Inputs[0]];
+            sbyte[] y = node.Op switch
+            {
+                ConvLayer c => Conv(x.Data, x.Shape, c, model.Convs[node.Name]),
+                MaxPoolLayer p => MaxPool(x.Data, x.Shape, p.KernelSize, p.Stride, p.Padding, p.CeilMode),
+                GlobalAvgPoolLayer => GlobalAvgPool(x.Data, x.Shape, model.PoolRequant[node.Name]),
+                ConcatLayer => Concat(node.Inputs.Select(i => acts[i].Data)),
+                _ => throw new NotSupportedException($"node '{node.Name}': unsupported op {node.Op.GetType().Name}"),
+            };
+            if (y.Length != node.Output.Elements)
+                throw new InvalidOperationException($"node '{node.Name}': produced {y.Length} values, expected {node.Output}");
+            acts[node.Name] = new Int8Tensor(node.Output, y, scale);
+        }
+        return new GoldenResult(acts, acts[network.OutputNode]);
+    }
+
+    /// <summary>Convolution of a conv node (weights [Cout][Cin][K][K]) with fused requantization.</summary>
+    public static sbyte[] Conv(sbyte[] input, Shape inShape, ConvLayer layer, QuantizedConv conv) =>
+        Conv(input, inShape, layer.OutChannels, layer.KernelSize, layer.Stride, layer.Padding, layer.Relu,
+            conv.Weights, conv.Bias, conv.Requant);
+
+    /// <summary>
+    /// acc = bias[oc] + sum w[oc][ic][ky][kx] * x[ic][oy*s+ky-p][ox*s+kx-p] (out-of-bounds taps are 0),
+    /// out = Requantize(acc, M[oc], S[oc], relu). Output CHW, size from <see cref="ConvOutput"/>.
+    /// </summary>
+    public static sbyte[] Conv(sbyte[] input, Shape inShape, int outChannels, int kernel, int stride, int pad, bool relu,
+        sbyte[] weights, int[] bias, Requant[] requant)
+    {
+        if (input.Length != inShape.Elements) throw new ArgumentException("input length does not match its shape");
+        if (weights.Length != (long)outChannels * inShape.Channels * kernel * kernel) throw new ArgumentException("weights length");
+        if (bias.Length != outChannels || requant.Length != outChannels) throw new ArgumentException("bias/requant length");
+        var o = ConvOutput(inShape, outChannels, kernel, stride, pad);
+        int cin = inShape.Channels, h = inShape.Height, w = inShape.Width;
+        var output = new sbyte[o.Elements];
+        for (int oc = 0; oc < outChannels; oc++)
+            for (int oy = 0; oy < o.Height; oy++)
+                for (int ox = 0; ox < o.Width; ox++)
+                {
+                    int acc = bias[oc];
+                    for (int ic = 0; ic < cin; ic++)
+                        for (int ky = 0; ky < kernel; ky++)
+                            for (int kx = 0; kx < kernel; kx++)
+                            {
+                                int iy = oy * stride + ky - pad;
+                                int ix = ox * stride + kx - pad;
+                                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                int wv = weights[((oc * cin + ic) * kernel + ky) * kernel + kx];
+                                int xv = input[(ic * h + iy) * w + ix];
+                                acc += wv * xv;
+                            }
+                    output[(oc * o.Height + oy) * o.Width + ox] =
+                        (sbyte)Int8Arithmetic.Requantize(acc, requant[oc].Multiplier, requant[oc].Shift, relu);
+                }
+        return output;
+    }
+
+    public static Shape ConvOutput(Shape inShape, int outChannels, int kernel, int stride, int pad) =>
+        new(outChannels,
+            Network.OutputSize(inShape.Height, kernel, stride, pad, ceilMode: false),
+            Network.OutputSize(inShape.Width, kernel, stride, pad, ceilMode: false));
+
+    public static Shape PoolOutput(Shape inShape, int kernel, int stride, int pad, bool ceilMode) =>
+        new(inShape.Channels,
+            Network.OutputSize(inShape.Height, kernel, stride, pad, ceilMode),
+            Network.OutputSize(inShape.Width, kernel, stride, pad, ceilMode));
+
+    /// <summary>Max over each window's in-bounds values (padding and ceil-mode overhang never win).</summary>
+    public static sbyte[] MaxPool(sbyte[] input, Shape inShape, int kernel, int stride, int pad, bool ceilMode)
+    {
+        if (input.Length != inShape.Elements) throw new ArgumentException("input length does not match its shape");
+        var o = PoolOutput(inShape, kernel, stride, pad, ceilMode);
+        int h = inShape.Height, w = inShape.Width;
+        var output = new sbyte[o.Elements];
+        for (int c = 0; c < o.Channels; c++)
+            for (int oy = 0; oy < o.Height; oy++)
+                for (int ox = 0; ox < o.Width; ox++)
+                {
+                    int best = Int8Arithmetic.PoolPadValue;
+                    for (int ky = 0; ky < kernel; ky++)
+                        for (int kx = 0; kx < kernel; kx++)
+                        {
+                            int iy = oy * stride + ky - pad;
+                            int ix = ox * stride + kx - pad;
+                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                            int v = input[(c * h + iy) * w + ix];
+                            if (v > best) best = v;
+                        }
+                    output[(c * o.Height + oy) * o.Width + ox] = (sbyte)best;
+                }
+        return output;
+    }
+
+    /// <summary>Per channel: int32 sum over H*W, then Requantize(sum, M, S, relu: false). Output C x 1 x 1.</summary>
+    public static sbyte[] GlobalAvgPool(sbyte[] input, Shape inShape, Requant requant)
+    {
+        if (input.Length != inShape.Elements) throw new ArgumentException("input length does not match its shape");
+        int hw = inShape.Height * inShape.Width;
+        var output = new sbyte[inShape.Channels];
+        for (int c = 0; c < inShape.Channels; c++)
+        {
+            int sum = 0;
+            for (int i = 0; i < hw; i++) sum += input[c * hw + i];
+            output[c] = (sbyte)Int8Arithmetic.Requantize(sum, requant.Multiplier, requant.Shift, relu: false);
+        }
+        return output;
+    }
+
+    /// <summary>Channel concatenation of CHW tensors with equal H and W: placement in input order.</summary>
+    public static sbyte[] Concat(IEnumerable<sbyte[]> inputs)
+    {
+        var result = new List<sbyte>();
+        foreach (var x in inputs) result.AddRange(x);
+        return result.ToArray();
+    }
+}

@@ -1,0 +1,98 @@
+using Accel.Golden;
+using Accel.Model.Arithmetic;
+using Accel.Model.Networks;
+using Xunit;
+
+namespace Accel.Golden.Tests;
+
+/// <summary>The oracle against cases worked out by hand.</summary>
+public sealed class ScalarReferenceTests
+{
+    [Fact]
+    public void Conv1x1_on_2x2_by_hand()
+    {
+        // x = [1 2; 3 4]; oc0: w=2, bias 10; oc1: w=-3, bias 0; M=1, S=1: y = (acc + 1) >> 1.
+        sbyte[] x = [1, 2, 3, 4];
+        sbyte[] w = [2, -3];
+        int[] bias = [10, 0];
+        Requant[] rq = [new(1, 1), new(1, 1)];
+        var y = ScalarReference.Conv(x, new Shape(1, 2, 2), 2, 1, 1, 0, relu: false, w, bias, rq);
+        // oc0: acc 12, 14, 16, 18 -> 6, 7, 8, 9 ; oc1: acc -3, -6, -9, -12 -> -1, -3, -4, -6 (floor of x.5 up).
+        Assert.Equal(new sbyte[] { 6, 7, 8, 9, -1, -3, -4, -6 }, y);
+        var yr = ScalarReference.Conv(x, new Shape(1, 2, 2), 2, 1, 1, 0, relu: true, w, bias, rq);
+        Assert.Equal(new sbyte[] { 6, 7, 8, 9, 0, 0, 0, 0 }, yr);
+    }
+
+    [Fact]
+    public void Conv3x3_pad1_on_1x1_uses_only_the_centre_tap()
+    {
+        sbyte[] w = [100, 100, 100, 100, 5, 100, 100, 100, 100];
+        var y = ScalarReference.Conv([7], new Shape(1, 1, 1), 1, 3, 1, 1, relu: false, w, [1], [new Requant(1, 1)]);
+        Assert.Equal(new sbyte[] { 18 }, y); // acc = 1 + 35 = 36 -> (36 + 1) >> 1 = 18
+    }
+
+    [Fact]
+    public void Conv_stride2_by_hand()
+    {
+        // 1x3x3 input 1..9, 2x2 kernel of ones, stride 2, no pad -> one output: 1+2+4+5 = 12; M=1,S=1 -> 6.
+        sbyte[] x = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+        var y = ScalarReference.Conv(x, new Shape(1, 3, 3), 1, 2, 2, 0, relu: true, [1, 1, 1, 1], [0], [new Requant(1, 1)]);
+        Assert.Equal(new sbyte[] { 6 }, y);
+    }
+
+    [Fact]
+    public void Requant_saturates_and_handles_M_extremes()
+    {
+        sbyte[] x = [1];
+        // acc = 1000 * 65535 / 2 -> 127; acc = -1000 -> -128; with ReLU -> 0.
+        Assert.Equal(new sbyte[] { 127 }, ScalarReference.Conv(x, new Shape(1, 1, 1), 1, 1, 1, 0, false, [0], [1000], [new Requant(65535, 1)]));
+        Assert.Equal(new sbyte[] { -128 }, ScalarReference.Conv(x, new Shape(1, 1, 1), 1, 1, 1, 0, false, [0], [-1000], [new Requant(65535, 1)]));
+        Assert.Equal(new sbyte[] { 0 }, ScalarReference.Conv(x, new Shape(1, 1, 1), 1, 1, 1, 0, true, [0], [-1000], [new Requant(65535, 1)]));
+        // M = 0: (0 + 2^(S-1)) >> S = 0 for every S.
+        Assert.Equal(new sbyte[] { 0 }, ScalarReference.Conv(x, new Shape(1, 1, 1), 1, 1, 1, 0, false, [127], [1 << 30], [new Requant(0, 1)]));
+        // Largest shift: 2^30 * 65535 >> 62 rounds to 0; largest acc with S = 47 gives 2^30*65535/2^47 ~ 0.5 -> 1 (half up).
+        Assert.Equal(new sbyte[] { 0 }, ScalarReference.Conv(x, new Shape(1, 1, 1), 1, 1, 1, 0, false, [0], [1 << 30], [new Requant(65535, 62)]));
+        Assert.Equal(new sbyte[] { 1 }, ScalarReference.Conv(x, new Shape(1, 1, 1), 1, 1, 1, 0, false, [0], [1 << 30], [new Requant(32768, 46)]));
+    }
+
+    [Fact]
+    public void MaxPool_ceil_mode_edge_windows_never_take_padding()
+    {
+        // 3x3 all negative, k=2 s=2 ceil: windows {0,1}x{0,1}, {0,1}x{2}, {2}x{0,1}, {2}x{2}.
+        sbyte[] x = [-1, -2, -3, -4, -5, -6, -7, -8, -9];
+        var y = ScalarReference.MaxPool(x, new Shape(1, 3, 3), 2, 2, 0, ceilMode: true);
+        Assert.Equal(new sbyte[] { -1, -3, -7, -9 }, y);
+        var floor = ScalarReference.MaxPool(x, new Shape(1, 3, 3), 2, 2, 0, ceilMode: false);
+        Assert.Equal(new sbyte[] { -1 }, floor);
+        // Padding 1, k=3, s=2 on 2x2 all -128: padding never wins, so every output is -128.
+        var p = ScalarReference.MaxPool([-128, -128, -128, -128], new Shape(1, 2, 2), 3, 2, 1, ceilMode: true);
+        Assert.All(p, v => Assert.Equal(-128, v));
+    }
+
+    [Fact]
+    public void GlobalAvgPool_rounds_half_up()
+    {
+        // sum 10 over 4 -> 2.5 -> 3 with M = 2^15, S = 17; a channel of -1s: sum -4 -> -1.
+        var y = ScalarReference.GlobalAvgPool([1, 2, 3, 4, -1, -1, -1, -1], new Shape(2, 2, 2), new Requant(32768, 17));
+        Assert.Equal(new sbyte[] { 3, -1 }, y);
+    }
+
+    [Fact]
+    public void Concat_places_channels_in_input_order()
+    {
+        Assert.Equal(new sbyte[] { 1, 2, 3, 4, 5, 6 }, ScalarReference.Concat([[1, 2], [3, 4, 5, 6]]));
+    }
+
+    [Fact]
+    public void Run_reports_every_node_and_the_input()
+    {
+        var net = new Network("t", new Shape(2, 5, 5), [new FireLayer("fire", 2, 3, 3), new GlobalAvgPoolLayer("gap")]);
+        var model = Testing.RandomQuantizedModel.Create(net, 3);
+        var r = new ScalarReference().Run(model, Testing.RandomQuantizedModel.Input(net, 4));
+        Assert.Equal(["input", .. net.Nodes.Select(n => n.Name)], r.Activations.Keys);
+        Assert.Same(r.Activations["gap"], r.Output);
+        Assert.Equal(new Shape(6, 1, 1), r.Output.Shape);
+        // The concat is exactly expand1x1 then expand3x3.
+        Assert.Equal(r.Activations["fire/expand1x1"].Data.Concat(r.Activations["fire/expand3x3"].Data), r.Activations["fire/concat"].Data);
+    }
+}
