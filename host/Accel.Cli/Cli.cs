@@ -5,8 +5,6 @@ namespace Accel.Cli;
 /// <summary>Shared plumbing for verbs: error reporting and common option parsing.</summary>
 public static class Cli
 {
-    public const int DefaultCalibrationCount = 32;
-
     /// <summary>Runs a verb; a user mistake becomes one line on stderr and exit code 1.</summary>
     public static int Run(Action action)
     {

@@ -65,17 +65,17 @@ public sealed class ModelSource
     /// calibrated on <paramref name="calibrationDir"/> (default: the shared ImageNet dev images,
     /// else synthetic pictures).
     /// </summary>
-    public QuantizedModel GetQuantized(string? calibrationDir, int calibrationCount, Action<string> say)
+    public QuantizedModel GetQuantized(CalibrationSettings calibration, Action<string> say)
     {
         if (Quantized is not null) return Quantized;
         var floatModel = Float ?? throw new InvalidOperationException("no weights to quantize");
         var pre = Preprocessing;
-        var inputs = CalibrationInputs(pre, calibrationDir, calibrationCount, say);
-        var ranges = PostTrainingQuantizer.Calibrate(floatModel, inputs);
+        var inputs = CalibrationInputs(pre, calibration.Directory, calibration.Count, say);
+        var ranges = PostTrainingQuantizer.Calibrate(floatModel, inputs, calibration.Method);
         return PostTrainingQuantizer.Quantize(floatModel, ranges, pre.Name);
     }
 
-    public IEnumerable<float[]> CalibrationInputs(Preprocessing pre, string? dir, int count, Action<string> say)
+    public IReadOnlyList<float[]> CalibrationInputs(Preprocessing pre, string? dir, int count, Action<string> say)
     {
         dir ??= SharedData.DevImages;
         if (dir is not null && !Network.InputShape.Equals(new Shape(3, pre.Crop, pre.Crop)))
@@ -83,11 +83,11 @@ public sealed class ModelSource
         if (dir is null)
         {
             say($"calibrating on {count} synthetic images (no image folder given and ../shared/data is absent)");
-            return Enumerable.Range(0, count).Select(i => SyntheticInput(pre, i));
+            return Enumerable.Range(0, count).Select(i => SyntheticInput(pre, i)).ToList();
         }
         var images = ImageSet.Spread(ImageSet.Enumerate(dir), count);
         say($"calibrating on {images.Count} images from {dir}");
-        return images.Select(img => pre.Apply(img.Path));
+        return images.Select(img => pre.Apply(img.Path)).ToList();
     }
 
     /// <summary>A generated picture, preprocessed, or a seeded tensor when the network's input is not an RGB image.</summary>

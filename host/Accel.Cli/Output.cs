@@ -19,11 +19,19 @@ public static class Output
     /// <summary>Progress and notes go to stderr so --json stdout stays parseable.</summary>
     public static void Note(string message) => Console.Error.WriteLine(message);
 
-    public static IAnsiConsole Console2 { get; } = AnsiConsole.Create(new AnsiConsoleSettings
+    public static IAnsiConsole Terminal { get; } = CreateTerminal();
+
+    private static IAnsiConsole CreateTerminal()
     {
-        Out = new AnsiConsoleOutput(Console.Out),
-        Interactive = InteractionSupport.No,
-    });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Console.Out),
+            Interactive = InteractionSupport.No,
+        });
+        // Redirected output (logs, pipes) has no width; tables must not wrap at 80 columns there.
+        if (Console.IsOutputRedirected) console.Profile.Width = 160;
+        return console;
+    }
 
     public static string N(long v) => v.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 

@@ -1,16 +1,21 @@
 namespace Accel.Quantization;
 
 /// <summary>
-/// The largest magnitude each tensor (node output, and the network input) took over the
-/// calibration images: the max-abs calibration rule of docs/arithmetic.md.
+/// What calibration learned about each tensor (node output, and the network input): its
+/// largest magnitude and, after a second pass, a histogram of magnitudes over [0, max].
 /// </summary>
 public sealed class ActivationRanges
 {
+    public const int Bins = 2048;
+
     private readonly Dictionary<string, float> _maxAbs = new();
+    private readonly Dictionary<string, long[]> _histograms = new();
 
     public int Images { get; private set; }
     public IReadOnlyDictionary<string, float> MaxAbs => _maxAbs;
+    public bool HasHistograms => _histograms.Count > 0;
 
+    /// <summary>First pass: the largest magnitude of every tensor.</summary>
     public void Observe(IReadOnlyDictionary<string, float[]> activations)
     {
         foreach (var (name, values) in activations)
@@ -22,6 +27,58 @@ public sealed class ActivationRanges
         Images++;
     }
 
+    /// <summary>
+    /// Second pass: histograms of |x| over [0, <paramref name="rangeOf"/>(tensor)], the range
+    /// being the max of the tensor's scale group so that grouped histograms line up.
+    /// </summary>
+    public void ObserveHistogram(IReadOnlyDictionary<string, float[]> activations, Func<string, float> rangeOf)
+    {
+        foreach (var (name, values) in activations)
+        {
+            float range = rangeOf(name);
+            if (range <= 0) continue;
+            if (!_histograms.TryGetValue(name, out var h)) _histograms[name] = h = new long[Bins];
+            float toBin = Bins / range;
+            foreach (var v in values)
+            {
+                int b = (int)(MathF.Abs(v) * toBin);
+                h[b < Bins ? b : Bins - 1]++;
+            }
+        }
+    }
+
     public float this[string name] => _maxAbs.TryGetValue(name, out var v) ? v
         : throw new KeyNotFoundException($"no calibration range for tensor '{name}'");
+
+    public long[]? Histogram(string name) => _histograms.GetValueOrDefault(name);
+
+    /// <summary>
+    /// Rule CALIBRATE_MSE: the clipping range c in (0, range] that minimises the expected squared
+    /// error of int8 quantization with step c/127 — rounding noise step^2/12 inside, (|x| - c)^2
+    /// beyond — summed over the histogram.
+    /// </summary>
+    public static float MseClip(long[] histogram, float range)
+    {
+        double binWidth = range / Bins;
+        double best = double.MaxValue;
+        int bestBin = Bins;
+        // Clipping below 1/16 of the range is never useful for post-ReLU/conv tensors.
+        for (int clipBin = Bins / 16; clipBin <= Bins; clipBin += 4)
+        {
+            double c = clipBin * binWidth;
+            double step = c / 127;
+            double err = 0;
+            long inside = 0;
+            for (int b = 0; b < clipBin && b < Bins; b++) inside += histogram[b];
+            err += inside * step * step / 12;
+            for (int b = clipBin; b < Bins; b++)
+            {
+                if (histogram[b] == 0) continue;
+                double over = (b + 0.5) * binWidth - c;
+                err += histogram[b] * (over * over + step * step / 12);
+            }
+            if (err < best) { best = err; bestBin = clipBin; }
+        }
+        return (float)(Math.Min(bestBin, Bins) * binWidth);
+    }
 }

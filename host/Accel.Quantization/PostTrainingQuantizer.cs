@@ -13,17 +13,23 @@ namespace Accel.Quantization;
 /// </summary>
 public static class PostTrainingQuantizer
 {
-    /// <summary>Runs the float model on every input and records each tensor's range.</summary>
-    public static ActivationRanges Calibrate(FloatModel model, IEnumerable<float[]> inputs, Action<int>? onImage = null)
+    /// <summary>
+    /// Runs the float model over the inputs twice: once for every tensor's largest magnitude,
+    /// then (with <see cref="CalibrationMethod.Mse"/>) for histograms over each scale group's range.
+    /// </summary>
+    public static ActivationRanges Calibrate(FloatModel model, IReadOnlyList<float[]> inputs, CalibrationMethod method = CalibrationMethod.Mse)
     {
+        if (inputs.Count == 0) throw new ArgumentException("calibration needs at least one image");
         var ranges = new ActivationRanges();
         foreach (var input in inputs)
+            ranges.Observe(FloatReference.Run(model, input, keepActivations: true).Activations!);
+        if (method == CalibrationMethod.Mse)
         {
-            var result = FloatReference.Run(model, input, keepActivations: true);
-            ranges.Observe(result.Activations!);
-            onImage?.Invoke(ranges.Images);
+            var groups = ScaleGroups(model.Network);
+            var groupMax = GroupMax(groups, ranges);
+            foreach (var input in inputs)
+                ranges.ObserveHistogram(FloatReference.Run(model, input, keepActivations: true).Activations!, n => groupMax[groups[n]]);
         }
-        if (ranges.Images == 0) throw new ArgumentException("calibration needs at least one image");
         return ranges;
     }
 
@@ -51,34 +57,61 @@ public static class PostTrainingQuantizer
     }
 
     /// <summary>
-    /// One scale per tensor, max-abs / 127, except that tensors which must share a scale do:
-    /// a concat with its inputs (channel placement), a max pool with its input. Such groups
-    /// take the largest range among their members.
+    /// One scale per tensor, range / 127, except that tensors which must share a scale do:
+    /// a concat with its inputs (channel placement), a max pool with its input. A group's range
+    /// is its members' largest magnitude (CALIBRATE_MAX), or, when histograms were collected, the
+    /// MSE-optimal clip of their summed histograms (CALIBRATE_MSE). The network output always
+    /// keeps its full range: clipped logits would tie at 127 and lose the ranking.
     /// </summary>
     public static Dictionary<string, float> SharedScales(Network network, ActivationRanges ranges)
+    {
+        var groups = ScaleGroups(network);
+        var groupMax = GroupMax(groups, ranges);
+        var outputGroup = groups[network.OutputNode];
+        var groupRange = new Dictionary<string, float>();
+        foreach (var (root, max) in groupMax)
+        {
+            float range = max;
+            if (ranges.HasHistograms && root != outputGroup && max > 0)
+            {
+                var sum = new long[ActivationRanges.Bins];
+                foreach (var member in groups.Where(g => g.Value == root).Select(g => g.Key))
+                    if (ranges.Histogram(member) is { } h)
+                        for (int b = 0; b < sum.Length; b++) sum[b] += h[b];
+                range = ActivationRanges.MseClip(sum, max);
+            }
+            groupRange[root] = range;
+        }
+        // A tensor that was zero on every calibration image still needs a usable scale.
+        return groups.ToDictionary(g => g.Key, g => groupRange[g.Value] is var r and > 0 ? r / Int8Arithmetic.ActivationMax : 1f / Int8Arithmetic.ActivationMax);
+    }
+
+    /// <summary>Every tensor name mapped to its scale group's representative (union-find).</summary>
+    public static Dictionary<string, string> ScaleGroups(Network network)
     {
         var parent = new Dictionary<string, string>();
         string Find(string x)
         {
-            while (parent.TryGetValue(x, out var p) && p != x) x = parent[x] = parent.GetValueOrDefault(p, p);
+            while (parent[x] != x) x = parent[x] = parent[parent[x]];
             return x;
         }
-        void Union(string a, string b) { a = Find(a); b = Find(b); if (a != b) parent[a] = b; }
-
         var names = new[] { Network.InputName }.Concat(network.Nodes.Select(n => n.Name)).ToList();
         foreach (var n in names) parent[n] = n;
         foreach (var node in network.Nodes)
             if (node.Op is ConcatLayer or MaxPoolLayer)
-                foreach (var input in node.Inputs) Union(node.Name, input);
+                foreach (var input in node.Inputs)
+                {
+                    string a = Find(node.Name), b = Find(input);
+                    if (a != b) parent[a] = b;
+                }
+        return names.ToDictionary(n => n, Find);
+    }
 
-        var groupMax = new Dictionary<string, float>();
-        foreach (var n in names)
-        {
-            var root = Find(n);
-            groupMax[root] = MathF.Max(groupMax.GetValueOrDefault(root), ranges[n]);
-        }
-        // A tensor that was zero on every calibration image still needs a usable scale.
-        return names.ToDictionary(n => n, n => groupMax[Find(n)] is var m and > 0 ? m / Int8Arithmetic.ActivationMax : 1f / Int8Arithmetic.ActivationMax);
+    private static Dictionary<string, float> GroupMax(Dictionary<string, string> groups, ActivationRanges ranges)
+    {
+        var max = new Dictionary<string, float>();
+        foreach (var (name, root) in groups) max[root] = MathF.Max(max.GetValueOrDefault(root), ranges[name]);
+        return max;
     }
 
     private static QuantizedConv QuantizeConv(Node node, ConvLayer conv, ConvWeights w, double inScale, double outScale)

@@ -52,7 +52,7 @@ public class QuantizerTests(ITestOutputHelper output)
         var model = FloatModel.Seeded(Small, 11);
         var pre = Preprocessing.ForInputSize(24);
         var inputs = Enumerable.Range(0, 6).Select(i => pre.Apply(RgbImage.Synthetic(i, 40, 30))).ToList();
-        var q = PostTrainingQuantizer.Quantize(model, PostTrainingQuantizer.Calibrate(model, inputs.Take(4)), pre.Name);
+        var q = PostTrainingQuantizer.Quantize(model, PostTrainingQuantizer.Calibrate(model, inputs.Take(4).ToList()), pre.Name);
         var scalar = new ScalarReference();
         foreach (var input in inputs)
         {
@@ -100,12 +100,49 @@ public class QuantizerTests(ITestOutputHelper output)
     {
         var source = ModelSource.Open(SharedData.Find("models", file)!);
         Assert.Equal(preprocessing, source.Preprocessing.Name);
-        var q = source.GetQuantized(null, Cli.DefaultCalibrationCount, output.WriteLine);
+        var q = source.GetQuantized(new CalibrationSettings(), output.WriteLine);
         var results = GoldenCommand.Classify(source, source, q, ImageSet.Enumerate(SharedData.DevImages!), GoldenDevice.Cpu, false, null, output.WriteLine);
         var s = GoldenCommand.Summarize(results);
         output.WriteLine($"{file}: int8 top-1 {s.Top1}, top-5 {s.Top5}; float top-1 {s.FloatTop1}, top-5 {s.FloatTop5}; top-1 agreement {s.Agree}/{s.FloatCompared}");
         Assert.Equal(100, s.Labelled);
         Assert.True(s.Agree >= 95, $"int8 top-1 agrees with float on {s.Agree}/100");
         Assert.InRange(s.Top5 - s.FloatTop5, -3, 3);
+    }
+}
+
+public class MseClipTests
+{
+    [Fact]
+    public void ARareOutlierIsClipped()
+    {
+        // A dense bulk in the bottom eighth of the range and one far outlier: clipping wins.
+        var h = new long[ActivationRanges.Bins];
+        for (int b = 0; b < ActivationRanges.Bins / 8; b++) h[b] = 1000;
+        h[^1] = 1;
+        float clip = ActivationRanges.MseClip(h, 100f);
+        Assert.InRange(clip, 12.5f, 30f);
+    }
+
+    [Fact]
+    public void AUniformDistributionKeepsItsRange()
+    {
+        var h = Enumerable.Repeat(100L, ActivationRanges.Bins).ToArray();
+        Assert.InRange(ActivationRanges.MseClip(h, 10f), 9.5f, 10f);
+    }
+
+    [Fact]
+    public void TheNetworkOutputIsNeverClipped()
+    {
+        var net = new Network("t", new Shape(2, 4, 4), [new ConvLayer("a", 3, 1), new ConvLayer("b", 2, 1, Relu: false)]);
+        var ranges = new ActivationRanges();
+        var acts = new Dictionary<string, float[]>
+        {
+            [Network.InputName] = [1f], ["a"] = [.. Enumerable.Repeat(0.1f, 1000), 50f], ["b"] = [.. Enumerable.Repeat(0.1f, 1000), 50f],
+        };
+        ranges.Observe(acts);
+        ranges.ObserveHistogram(acts, n => ranges[n]);
+        var scales = PostTrainingQuantizer.SharedScales(net, ranges);
+        Assert.True(scales["a"] < 50f / 127 / 4, "the hidden tensor's outlier is clipped");
+        Assert.Equal(50f / 127, scales["b"], 6);
     }
 }

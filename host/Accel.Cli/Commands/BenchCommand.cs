@@ -1,3 +1,4 @@
+using Spectre.Console;
 using System.CommandLine;
 using System.Diagnostics;
 using Accel.Golden;
@@ -29,7 +30,7 @@ public static class BenchCommand
             int n = r.GetValue(images);
             if (n < 1) throw new UserError("--images must be at least 1");
             var source = ModelSource.Open(r.GetValue(model)!);
-            var q = source.GetQuantized(null, Cli.DefaultCalibrationCount, Output.Note);
+            var q = source.GetQuantized(new CalibrationSettings(), Output.Note);
             var pre = Preprocessing.Get(q.Preprocessing);
             var inputs = BenchInputs(source, pre, n);
             var qInputs = inputs.Select(i => q.QuantizeInput(i)).ToList();
@@ -56,8 +57,8 @@ public static class BenchCommand
             var t = Output.Table("engine", "device", "images", "images/s", "ms/image", "GMAC/s");
             foreach (var row in rows)
                 Output.Row(t, row.Engine, row.Device, row.Images, row.ImagesPerSecond.ToString("F2"), row.MsPerImage.ToString("F1"), row.GMacPerSecond.ToString("F2"));
-            Output.Console2.WriteLine($"{q.Network.Name}: {Output.N(macs)} MACs per image, {Environment.ProcessorCount} cores");
-            Output.Console2.Write(t);
+            Output.Terminal.WriteLine($"{q.Network.Name}: {Output.N(macs)} MACs per image, {Environment.ProcessorCount} cores");
+            Output.Terminal.Write(t);
         }));
         var command = new Command("bench", "Benchmarks") { golden };
         return command;

@@ -1,3 +1,4 @@
+using Spectre.Console;
 using System.CommandLine;
 using Accel.Golden;
 using Accel.Golden.Float;
@@ -25,21 +26,21 @@ public static class GoldenCommand
         var image = new Option<string?>("--image") { Description = "an image file or a folder of images (default: a generated picture)" };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
         var dump = new Option<string?>("--dump") { Description = "write every layer's int8 output to this folder" };
-        var calibrate = new Option<string?>("--calibrate") { Description = "calibration folder when MODEL still has to be quantized" };
-        var count = new Option<int>("--calibration-count") { Description = "calibration images", DefaultValueFactory = _ => Cli.DefaultCalibrationCount };
+        var calibration = new CalibrationOptions();
         var noFloat = new Option<bool>("--no-float") { Description = "skip the float reference" };
         var seed = new Option<int>("--seed") { Description = "seed for generated weights", DefaultValueFactory = _ => 1 };
         var reference = new Option<string?>("--reference") { Description = "float ONNX model to compare with (default: MODEL itself when it is an ONNX file)" };
         var json = new Option<bool>("--json") { Description = "machine-readable output: an array with one object per image" };
         var command = new Command("golden", "Run the int8 golden model on images and print top-5")
-            { model, image, device, dump, calibrate, count, noFloat, seed, reference, json };
+            { model, image, device, dump, noFloat, seed, reference, json };
+        calibration.AddTo(command);
         command.SetAction(r => Cli.Run(() =>
         {
             var source = ModelSource.Open(r.GetValue(model)!, r.GetValue(seed));
             if (source.SeededWeights) Output.Note($"{source.Network.Name}: using seeded weights (seed {r.GetValue(seed)}); give an ONNX or .q8 file for real ones");
             var images = r.GetValue(image) is string path ? ImageSet.Enumerate(path) : null;
             var device_ = Cli.ParseDevice(r.GetValue(device)!);
-            var q = source.GetQuantized(r.GetValue(calibrate), r.GetValue(count), Output.Note);
+            var q = source.GetQuantized(calibration.Read(r), Output.Note);
             var floatSource = source;
             if (r.GetValue(reference) is string refPath)
             {
@@ -159,28 +160,28 @@ public static class GoldenCommand
                 var t = Output.Table("layer", "output", "MACs", "scale", "saturated %", "SQNR dB vs float");
                 foreach (var l in r.Layers)
                     Output.Row(t, l.Name, string.Join("x", l.Shape), Output.N(l.Macs), l.Scale.ToString("G4"), l.SaturatedPercent.ToString("F2"), l.SqnrDb?.ToString("F1") ?? "-");
-                Output.Console2.Write(t);
+                Output.Terminal.Write(t);
             }
-            Output.Console2.WriteLine($"{r.Image}: top-5 (int8 golden)");
+            Output.Terminal.WriteLine($"{r.Image}: top-5 (int8 golden)");
             for (int i = 0; i < r.Top5.Length; i++)
-                Output.Console2.WriteLine($"  {i + 1}. {r.Top5[i],4}  {names[r.Top5[i]],-30} logit {r.Top5Logits[i]:F3}");
+                Output.Terminal.WriteLine($"  {i + 1}. {r.Top5[i],4}  {names[r.Top5[i]],-30} logit {r.Top5Logits[i]:F3}");
             if (r.FloatTop5 is not null)
-                Output.Console2.WriteLine($"float reference top-5: {string.Join(", ", r.FloatTop5)}{(r.FloatTop5[0] == r.Top5[0] ? " (top-1 agrees)" : " (top-1 differs)")}");
+                Output.Terminal.WriteLine($"float reference top-5: {string.Join(", ", r.FloatTop5)}{(r.FloatTop5[0] == r.Top5[0] ? " (top-1 agrees)" : " (top-1 differs)")}");
             return;
         }
 
         foreach (var r in results)
-            Output.Console2.WriteLine($"{Path.GetFileName(r.Image)}: {r.Top5[0]} {names[r.Top5[0]]}{(r.Label is int l ? (r.Top5[0] == l ? "  [correct]" : $"  [true {l}]") : "")}");
+            Output.Terminal.WriteLine($"{Path.GetFileName(r.Image)}: {r.Top5[0]} {names[r.Top5[0]]}{(r.Label is int l ? (r.Top5[0] == l ? "  [correct]" : $"  [true {l}]") : "")}");
         var summary = Summarize(results);
-        Output.Console2.WriteLine($"{network.Name}: {results.Count} images");
+        Output.Terminal.WriteLine($"{network.Name}: {results.Count} images");
         if (summary.Labelled > 0)
         {
-            Output.Console2.WriteLine($"  int8 golden: top-1 {summary.Top1}/{summary.Labelled}, top-5 {summary.Top5}/{summary.Labelled}");
+            Output.Terminal.WriteLine($"  int8 golden: top-1 {summary.Top1}/{summary.Labelled}, top-5 {summary.Top5}/{summary.Labelled}");
             if (summary.FloatCompared > 0)
-                Output.Console2.WriteLine($"  float      : top-1 {summary.FloatTop1}/{summary.Labelled}, top-5 {summary.FloatTop5}/{summary.Labelled}");
+                Output.Terminal.WriteLine($"  float      : top-1 {summary.FloatTop1}/{summary.Labelled}, top-5 {summary.FloatTop5}/{summary.Labelled}");
         }
         if (summary.FloatCompared > 0)
-            Output.Console2.WriteLine($"  int8 top-1 agrees with float top-1 on {summary.Agree}/{summary.FloatCompared} images");
+            Output.Terminal.WriteLine($"  int8 top-1 agrees with float top-1 on {summary.Agree}/{summary.FloatCompared} images");
     }
 
     public sealed record Summary(int Labelled, int Top1, int Top5, int FloatTop1, int FloatTop5, int FloatCompared, int Agree);

@@ -1,3 +1,4 @@
+using Spectre.Console;
 using System.CommandLine;
 using Accel.Model.Networks;
 
@@ -39,8 +40,8 @@ public static class InfoCommand
         var t = Output.Table("layer", "kind", "output", "params", "MACs");
         foreach (var s in net.Summaries) Output.Row(t, s.Name, s.Kind, s.Output, Output.N(s.Parameters), Output.N(s.Macs));
         Output.Row(t, "total", "", net.OutputShape, Output.N(net.Parameters), Output.N(net.Macs));
-        Output.Console2.WriteLine($"{net.Name}: input {net.InputShape}, {net.Layers.Count} layers");
-        Output.Console2.Write(t);
-        Output.Console2.WriteLine($"{Output.N(net.Parameters)} parameters, {Output.N(net.Macs)} MACs");
+        Output.Terminal.WriteLine($"{net.Name}: input {net.InputShape}, {net.Layers.Count} layers");
+        Output.Terminal.Write(t);
+        Output.Terminal.WriteLine($"{Output.N(net.Parameters)} parameters, {Output.N(net.Macs)} MACs");
     }
 }

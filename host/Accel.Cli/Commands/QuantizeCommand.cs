@@ -1,3 +1,4 @@
+using Spectre.Console;
 using System.CommandLine;
 using Accel.Model.Quantized;
 
@@ -10,19 +11,17 @@ public static class QuantizeCommand
     {
         var model = new Argument<string>("model") { Description = "an ONNX file (real weights), or a built-in name / JSON description (seeded weights)" };
         var output = new Option<string>("--output", "-o") { Description = "the .q8 file to write", Required = true };
-        var calibrate = new Option<string?>("--calibrate") { Description = "folder of calibration images (default: ../shared/data/images/imagenet_dev, else synthetic images)" };
-        var count = new Option<int>("--calibration-count") { Description = "how many images, spread evenly over the folder", DefaultValueFactory = _ => Cli.DefaultCalibrationCount };
+        var calibration = new CalibrationOptions();
         var seed = new Option<int>("--seed") { Description = "seed for generated weights of built-in/JSON networks", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "machine-readable output" };
-        var command = new Command("quantize", "Calibrate and quantize a model to int8, saved as a .q8 file") { model, output, calibrate, count, seed, json };
+        var command = new Command("quantize", "Calibrate and quantize a model to int8, saved as a .q8 file") { model, output, seed, json };
+        calibration.AddTo(command);
         command.SetAction(r => Cli.Run(() =>
         {
             var source = ModelSource.Open(r.GetValue(model)!, r.GetValue(seed));
             if (source.Quantized is not null) throw new UserError($"{source.Argument} is already quantized");
             if (source.SeededWeights) Output.Note($"{source.Network.Name}: no weights in a built-in or JSON network; using seeded weights (seed {r.GetValue(seed)})");
-            int n = r.GetValue(count);
-            if (n < 1) throw new UserError("--calibration-count must be at least 1");
-            var q = source.GetQuantized(r.GetValue(calibrate), n, Output.Note);
+            var q = source.GetQuantized(calibration.Read(r), Output.Note);
             string path = r.GetValue(output)!;
             QuantizedModelFile.Save(q, path);
             long bytes = new FileInfo(path).Length;
@@ -38,7 +37,7 @@ public static class QuantizeCommand
                     convolutions = q.Convs.Count,
                 });
             else
-                Output.Console2.WriteLine($"wrote {path}: {q.Network.Name}, {q.Convs.Count} convolutions, {Output.N(bytes)} bytes, preprocessing '{q.Preprocessing}', input scale {q.InputScale:G4}, output scale {q.OutputScale:G4}");
+                Output.Terminal.WriteLine($"wrote {path}: {q.Network.Name}, {q.Convs.Count} convolutions, {Output.N(bytes)} bytes, preprocessing '{q.Preprocessing}', input scale {q.InputScale:G4}, output scale {q.OutputScale:G4}");
         }));
         return command;
     }
