@@ -38,7 +38,7 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
     private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<sbyte>, ConvParams> _conv;
     private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int, int, int> _maxPool;
     private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int> _gap;
-    private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>> _copy;
+    private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int> _copy;
 
     private IlgpuGoldenModel(Context context, Accelerator accelerator, bool tiled)
     {
@@ -51,7 +51,7 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
             : accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<sbyte>, ConvParams>(Kernels.ConvPerElement);
         _maxPool = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int, int, int>(Kernels.MaxPool);
         _gap = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int>(Kernels.GlobalAvgPool);
-        _copy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>>(Kernels.Copy);
+        _copy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int>(Kernels.Copy);
     }
 
     /// <summary>True when a CUDA device is visible to ILGPU.</summary>
@@ -135,6 +135,7 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                 _plans.Add(model, plan);
             }
             plan.Roots[plan.Storage[Network.InputName].Root].View.CopyFromCPU(input);
+
             Execute(plan, model);
             _accelerator.Synchronize();
             var host = plan.Roots.Select(r => r.GetAsArray1D()).ToArray();
@@ -166,7 +167,7 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                     var inShape = node.Input;
                     var x = plan.View(node.Inputs[0], inShape.Elements);
                     var padded = plan.Scratch.View.SubView(0, w.Params.Cin * w.Params.Hp * w.Params.Wp);
-                    _pad((int)padded.Length, x, padded, inShape.Height, inShape.Width, w.Params.Hp, w.Params.Wp, c.Padding);
+                    _pad(w.Params.Cin * w.Params.Hp, x, padded, inShape.Height, inShape.Width, w.Params.Hp, w.Params.Wp, c.Padding);
                     int threads = _tiled ? w.Params.OCp / 4 * w.Params.Hout : (int)node.Output.Elements;
                     _conv(threads, padded, w.Weights.View, w.Bias.View, w.Mult.View, w.Shift.View, y, w.Params);
                     break;
@@ -175,7 +176,7 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                 {
                     var inShape = node.Input;
                     var x = plan.View(node.Inputs[0], inShape.Elements);
-                    _maxPool((int)node.Output.Elements, x, y, inShape.Height, inShape.Width,
+                    _maxPool(node.Output.Channels * node.Output.Height, x, y, inShape.Height, inShape.Width,
                         node.Output.Height, node.Output.Width, p.KernelSize, p.Stride, p.Padding);
                     break;
                 }
@@ -198,7 +199,8 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                         var src = plan.Storage[name];
                         bool inPlace = src.Root == dst.Root && src.Offset == dst.Offset + offset;
                         if (!inPlace && len > 0)
-                            _copy((int)len, plan.View(name, len), plan.Roots[dst.Root].View.SubView(dst.Offset + offset, len));
+                            _copy((int)((len + Kernels.CopyChunk - 1) / Kernels.CopyChunk), plan.View(name, len),
+                                plan.Roots[dst.Root].View.SubView(dst.Offset + offset, len), (int)len);
                         offset += len;
                     }
                     break;
@@ -310,6 +312,7 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                     acc.Allocate1D(bias), acc.Allocate1D(mult), acc.Allocate1D(shift));
             }
             Scratch = acc.Allocate1D<sbyte>(scratch);
+
         }
 
         public ArrayView<sbyte> View(string name, long elements)

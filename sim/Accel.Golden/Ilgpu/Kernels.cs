@@ -24,15 +24,27 @@ public struct ConvParams
 /// </summary>
 public static class Kernels
 {
-    /// <summary>dst (C x Hp x Wp) = src (C x H x W) shifted by pad, zeros elsewhere.</summary>
-    public static void Pad(Index1D i, ArrayView<sbyte> src, ArrayView<sbyte> dst, int h, int w, int hp, int wp, int pad)
+    /// <summary>
+    /// dst (C x Hp x Wp) = src (C x H x W) shifted by pad, zeros elsewhere. One thread per padded row
+    /// (per-element threads cost a group barrier every few bytes on the CPU accelerator).
+    /// </summary>
+    public static void Pad(Index1D row, ArrayView<sbyte> src, ArrayView<sbyte> dst, int h, int w, int hp, int wp, int pad)
     {
-        int x = i % wp;
-        int rest = i / wp;
-        int y = rest % hp;
-        int c = rest / hp;
-        int iy = y - pad, ix = x - pad;
-        dst[i] = iy >= 0 && iy < h && ix >= 0 && ix < w ? src[(c * h + iy) * w + ix] : (sbyte)0;
+        int y = row % hp;
+        int c = row / hp;
+        int iy = y - pad;
+        int d = row * wp;
+        if (iy < 0 || iy >= h)
+        {
+            for (int x = 0; x < wp; x++) dst[d + x] = 0;
+            return;
+        }
+        int sRow = (c * h + iy) * w;
+        for (int x = 0; x < wp; x++)
+        {
+            int ix = x - pad;
+            dst[d + x] = ix >= 0 && ix < w ? src[sRow + ix] : (sbyte)0;
+        }
     }
 
     /// <summary>
@@ -132,28 +144,29 @@ public static class Kernels
         y[i] = (sbyte)Int8Arithmetic.Requantize(acc, mult[oc], shift[oc], p.Relu != 0);
     }
 
-    /// <summary>Max pool: one thread per output element, max over in-bounds taps only.</summary>
-    public static void MaxPool(Index1D i, ArrayView<sbyte> x, ArrayView<sbyte> y,
+    /// <summary>Max pool: one thread per output row (c, oy), max over in-bounds taps only.</summary>
+    public static void MaxPool(Index1D row, ArrayView<sbyte> x, ArrayView<sbyte> y,
         int h, int w, int hout, int wout, int k, int s, int pad)
     {
-        int ox = i % wout;
-        int rest = i / wout;
-        int oy = rest % hout;
-        int c = rest / hout;
-        int best = Int8Arithmetic.PoolPadValue;
-        for (int ky = 0; ky < k; ky++)
+        int oy = row % hout;
+        int c = row / hout;
+        for (int ox = 0; ox < wout; ox++)
         {
-            int iy = oy * s + ky - pad;
-            if (iy < 0 || iy >= h) continue;
-            for (int kx = 0; kx < k; kx++)
+            int best = Int8Arithmetic.PoolPadValue;
+            for (int ky = 0; ky < k; ky++)
             {
-                int ix = ox * s + kx - pad;
-                if (ix < 0 || ix >= w) continue;
-                int v = x[(c * h + iy) * w + ix];
-                if (v > best) best = v;
+                int iy = oy * s + ky - pad;
+                if (iy < 0 || iy >= h) continue;
+                for (int kx = 0; kx < k; kx++)
+                {
+                    int ix = ox * s + kx - pad;
+                    if (ix < 0 || ix >= w) continue;
+                    int v = x[(c * h + iy) * w + ix];
+                    if (v > best) best = v;
+                }
             }
+            y[row * wout + ox] = (sbyte)best;
         }
-        y[i] = (sbyte)best;
     }
 
     /// <summary>Global average pool: one thread per channel, int32 sum then requantize without ReLU.</summary>
@@ -165,6 +178,14 @@ public static class Kernels
         y[c] = (sbyte)Int8Arithmetic.Requantize(sum, multiplier, shift, false);
     }
 
-    /// <summary>Plain copy (concat inputs that were not written in place).</summary>
-    public static void Copy(Index1D i, ArrayView<sbyte> src, ArrayView<sbyte> dst) => dst[i] = src[i];
+    /// <summary>Elements per thread of <see cref="Copy"/>.</summary>
+    public const int CopyChunk = 256;
+
+    /// <summary>Plain copy (concat inputs that were not written in place), <see cref="CopyChunk"/> elements per thread.</summary>
+    public static void Copy(Index1D chunk, ArrayView<sbyte> src, ArrayView<sbyte> dst, int length)
+    {
+        int start = chunk * CopyChunk;
+        int end = start + CopyChunk < length ? start + CopyChunk : length;
+        for (int i = start; i < end; i++) dst[i] = src[i];
+    }
 }
