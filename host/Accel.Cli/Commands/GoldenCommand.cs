@@ -94,7 +94,7 @@ public static class GoldenCommand
             var input = given ?? pre.Apply(path);
             var result = golden.Run(q, q.QuantizeInput(input));
             var logits = result.Output.Data;
-            var top5 = TopK(logits.Select(v => (float)v).ToArray(), 5);
+            var top5 = Classification.TopK(q, result, 5);
 
             int[]? floatTop5 = null;
             IReadOnlyDictionary<string, float[]>? floatActs = null;
@@ -108,7 +108,7 @@ public static class GoldenCommand
                     floatLogits = ort?.Run(input) ?? fr.Output;
                 }
                 else floatLogits = ort?.Run(input) ?? FloatReference.Run(floatModel!, input).Output;
-                floatTop5 = TopK(floatLogits, 5);
+                floatTop5 = Classification.TopK(floatLogits, 5);
             }
             var layers = single ? LayerTable(q, result, floatActs) : null;
             if (dumpDir is not null)
@@ -118,10 +118,6 @@ public static class GoldenCommand
         }
         return results;
     }
-
-    /// <summary>Indices of the k largest values, best first; ties go to the lower class index.</summary>
-    public static int[] TopK(float[] values, int k) =>
-        Enumerable.Range(0, values.Length).OrderByDescending(i => values[i]).ThenBy(i => i).Take(k).ToArray();
 
     private static List<LayerFigures> LayerTable(QuantizedModel q, GoldenResult result, IReadOnlyDictionary<string, float[]>? floatActs)
     {
