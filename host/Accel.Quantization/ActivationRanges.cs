@@ -10,22 +10,37 @@ public sealed class ActivationRanges
 
     private readonly Dictionary<string, float> _maxAbs = new();
     private readonly Dictionary<string, long[]> _histograms = new();
+    private readonly Dictionary<string, double[]> _channelSums = new();
 
     public int Images { get; private set; }
     public IReadOnlyDictionary<string, float> MaxAbs => _maxAbs;
     public bool HasHistograms => _histograms.Count > 0;
 
     /// <summary>First pass: the largest magnitude of every tensor.</summary>
-    public void Observe(IReadOnlyDictionary<string, float[]> activations)
+    /// <param name="channelsOf">a tensor's channel count, to also record per-channel means (for bias correction); null skips them</param>
+    public void Observe(IReadOnlyDictionary<string, float[]> activations, Func<string, int>? channelsOf = null)
     {
         foreach (var (name, values) in activations)
         {
             float m = 0;
             foreach (var v in values) m = MathF.Max(m, MathF.Abs(v));
             _maxAbs[name] = _maxAbs.TryGetValue(name, out var old) ? MathF.Max(old, m) : m;
+            if (channelsOf is null) continue;
+            int channels = channelsOf(name), plane = values.Length / channels;
+            if (!_channelSums.TryGetValue(name, out var sums)) _channelSums[name] = sums = new double[channels];
+            for (int c = 0; c < channels; c++)
+            {
+                double s = 0;
+                for (int i = c * plane; i < (c + 1) * plane; i++) s += values[i];
+                sums[c] += s / plane;
+            }
         }
         Images++;
     }
+
+    /// <summary>Mean of each channel of a tensor over all positions and calibration images, or null if not recorded.</summary>
+    public double[]? ChannelMeans(string name) =>
+        _channelSums.TryGetValue(name, out var sums) ? sums.Select(s => s / Images).ToArray() : null;
 
     /// <summary>
     /// Second pass: histograms of |x| over [0, <paramref name="rangeOf"/>(tensor)], the range
@@ -54,10 +69,10 @@ public sealed class ActivationRanges
 
     /// <summary>
     /// Rule CALIBRATE_MSE: the clipping range c in (0, range] that minimises the expected squared
-    /// error of int8 quantization with step c/127 — rounding noise step^2/12 inside, (|x| - c)^2
+    /// error of quantization with step c/steps (127 signed, 255 unsigned) — rounding noise step^2/12 inside, (|x| - c)^2
     /// beyond — summed over the histogram.
     /// </summary>
-    public static float MseClip(long[] histogram, float range)
+    public static float MseClip(long[] histogram, float range, int steps)
     {
         double binWidth = range / Bins;
         double best = double.MaxValue;
@@ -66,7 +81,7 @@ public sealed class ActivationRanges
         for (int clipBin = Bins / 16; clipBin <= Bins; clipBin += 4)
         {
             double c = clipBin * binWidth;
-            double step = c / 127;
+            double step = c / steps;
             double err = 0;
             long inside = 0;
             for (int b = 0; b < clipBin && b < Bins; b++) inside += histogram[b];

@@ -21,11 +21,13 @@ public static class PostTrainingQuantizer
     {
         if (inputs.Count == 0) throw new ArgumentException("calibration needs at least one image");
         var ranges = new ActivationRanges();
+        var network = model.Network;
+        int Channels(string name) => name == Network.InputName ? network.InputShape.Channels : network[name].Output.Channels;
         foreach (var input in inputs)
-            ranges.Observe(FloatReference.Run(model, input, keepActivations: true).Activations!);
+            ranges.Observe(FloatReference.Run(model, input, keepActivations: true).Activations!, Channels);
         if (method == CalibrationMethod.Mse)
         {
-            var groups = ScaleGroups(model.Network);
+            var groups = TensorGroups.ScaleGroups(model.Network);
             var groupMax = GroupMax(groups, ranges);
             foreach (var input in inputs)
                 ranges.ObserveHistogram(FloatReference.Run(model, input, keepActivations: true).Activations!, n => groupMax[groups[n]]);
@@ -45,7 +47,7 @@ public static class PostTrainingQuantizer
             switch (node.Op)
             {
                 case ConvLayer conv:
-                    convs[node.Name] = QuantizeConv(node, conv, model.Weights[node.Name], inScale, outScale);
+                    convs[node.Name] = QuantizeConv(node, conv, model.Weights[node.Name], inScale, outScale, ranges.ChannelMeans(node.Inputs[0]));
                     break;
                 case GlobalAvgPoolLayer:
                     int area = node.Input.Height * node.Input.Width;
@@ -57,7 +59,7 @@ public static class PostTrainingQuantizer
     }
 
     /// <summary>
-    /// One scale per tensor, range / 127, except that tensors which must share a scale do:
+    /// One scale per tensor, range / 127 (range / 255 for unsigned tensors), except that tensors which must share a scale do:
     /// a concat with its inputs (channel placement), a max pool with its input. A group's range
     /// is its members' largest magnitude (CALIBRATE_MAX), or, when histograms were collected, the
     /// MSE-optimal clip of their summed histograms (CALIBRATE_MSE). The network output always
@@ -65,7 +67,8 @@ public static class PostTrainingQuantizer
     /// </summary>
     public static Dictionary<string, float> SharedScales(Network network, ActivationRanges ranges)
     {
-        var groups = ScaleGroups(network);
+        var groups = TensorGroups.ScaleGroups(network);
+        var unsignedTensors = TensorGroups.UnsignedTensors(network);
         var groupMax = GroupMax(groups, ranges);
         var outputGroup = groups[network.OutputNode];
         var groupRange = new Dictionary<string, float>();
@@ -78,33 +81,17 @@ public static class PostTrainingQuantizer
                 foreach (var member in groups.Where(g => g.Value == root).Select(g => g.Key))
                     if (ranges.Histogram(member) is { } h)
                         for (int b = 0; b < sum.Length; b++) sum[b] += h[b];
-                range = ActivationRanges.MseClip(sum, max);
+                range = ActivationRanges.MseClip(sum, max, unsignedTensors.Contains(root) ? Int8Arithmetic.UnsignedMax : Int8Arithmetic.ActivationMax);
             }
             groupRange[root] = range;
         }
+        // Unsigned tensors spend all 256 codes on [0, range]; signed ones 127 on each side.
         // A tensor that was zero on every calibration image still needs a usable scale.
-        return groups.ToDictionary(g => g.Key, g => groupRange[g.Value] is var r and > 0 ? r / Int8Arithmetic.ActivationMax : 1f / Int8Arithmetic.ActivationMax);
-    }
-
-    /// <summary>Every tensor name mapped to its scale group's representative (union-find).</summary>
-    public static Dictionary<string, string> ScaleGroups(Network network)
-    {
-        var parent = new Dictionary<string, string>();
-        string Find(string x)
+        return groups.ToDictionary(g => g.Key, g =>
         {
-            while (parent[x] != x) x = parent[x] = parent[parent[x]];
-            return x;
-        }
-        var names = new[] { Network.InputName }.Concat(network.Nodes.Select(n => n.Name)).ToList();
-        foreach (var n in names) parent[n] = n;
-        foreach (var node in network.Nodes)
-            if (node.Op is ConcatLayer or MaxPoolLayer)
-                foreach (var input in node.Inputs)
-                {
-                    string a = Find(node.Name), b = Find(input);
-                    if (a != b) parent[a] = b;
-                }
-        return names.ToDictionary(n => n, Find);
+            float steps = unsignedTensors.Contains(g.Key) ? Int8Arithmetic.UnsignedMax : Int8Arithmetic.ActivationMax;
+            return groupRange[g.Value] is var r and > 0 ? r / steps : 1f / steps;
+        });
     }
 
     private static Dictionary<string, float> GroupMax(Dictionary<string, string> groups, ActivationRanges ranges)
@@ -114,7 +101,13 @@ public static class PostTrainingQuantizer
         return max;
     }
 
-    private static QuantizedConv QuantizeConv(Node node, ConvLayer conv, ConvWeights w, double inScale, double outScale)
+    /// <summary>
+    /// Per output channel: weight scale, int8 weights, requantization, and the bias. With the
+    /// input's per-channel means from calibration, the bias also absorbs the expected output
+    /// shift that rounding the weights causes, sum over taps of (w_q * s_w - w) * E[x]
+    /// (BIAS_CORRECTION; padding taps see zeros and are ignored, a border-only approximation).
+    /// </summary>
+    private static QuantizedConv QuantizeConv(Node node, ConvLayer conv, ConvWeights w, double inScale, double outScale, double[]? inputMeans)
     {
         int cout = conv.OutChannels;
         int fanIn = w.Weights.Length / cout;
@@ -132,7 +125,14 @@ public static class PostTrainingQuantizer
             wscale[oc] = s;
             for (int i = 0; i < fanIn; i++) q[oc * fanIn + i] = Int8Arithmetic.QuantizeWeight(row[i], s);
             double accScale = inScale * s;
-            bias[oc] = Int8Arithmetic.QuantizeBias(w.Bias[oc], accScale);
+            double correction = 0;
+            if (inputMeans is not null)
+            {
+                int taps = fanIn / inputMeans.Length;
+                for (int i = 0; i < fanIn; i++)
+                    correction += (q[oc * fanIn + i] * (double)s - row[i]) * inputMeans[i / taps];
+            }
+            bias[oc] = Int8Arithmetic.QuantizeBias(w.Bias[oc] - correction, accScale);
             requant[oc] = Int8Arithmetic.ChooseMultiplier(accScale / outScale);
         }
         return new QuantizedConv(node.Name, q, bias, requant, wscale);

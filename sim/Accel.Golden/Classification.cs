@@ -36,7 +36,7 @@ public static class Classification
         for (int c = 0; c < sums.Length; c++)
         {
             int s = 0;
-            for (int i = 0; i < plane; i++) s += input.Data[c * plane + i];
+            for (int i = 0; i < plane; i++) s += input.ValueAt(c * plane + i);
             sums[c] = s;
         }
         return sums;

@@ -5,7 +5,7 @@ namespace Accel.Golden;
 
 /// <summary>
 /// Writes a <see cref="GoldenResult"/> for RTL testbenches: per node "&lt;name, '/' as '.'&gt;.i8"
-/// (raw CHW int8) and index.json listing [{name, file, shape: [c, h, w], scale}].
+/// (raw CHW bytes, int8 or uint8) and index.json listing [{name, file, shape: [c, h, w], scale, dtype}].
 /// </summary>
 public static class GoldenDump
 {
@@ -32,6 +32,7 @@ public static class GoldenDump
                 ["file"] = file,
                 ["shape"] = new JsonArray(t.Shape.Channels, t.Shape.Height, t.Shape.Width),
                 ["scale"] = t.Scale,
+                ["dtype"] = t.Unsigned ? "uint8" : "int8",
             });
         }
         File.WriteAllText(Path.Combine(directory, "index.json"),

@@ -28,32 +28,34 @@ public sealed class ScalarReference : IInt8Executor
         {
             float scale = model.TensorScales[node.Name];
             var x = acts[node.Inputs[0]];
+            var (lo, hi) = model.OutputRange(node);
             sbyte[] y = node.Op switch
             {
-                ConvLayer c => Conv(x.Data, x.Shape, c, model.Convs[node.Name]),
-                MaxPoolLayer p => MaxPool(x.Data, x.Shape, p.KernelSize, p.Stride, p.Padding, p.CeilMode),
-                GlobalAvgPoolLayer => GlobalAvgPool(x.Data, x.Shape, model.PoolRequant[node.Name]),
+                ConvLayer c => Conv(x.Data, x.Shape, x.Unsigned, c, model.Convs[node.Name], lo, hi),
+                MaxPoolLayer p => MaxPool(x.Data, x.Shape, x.Unsigned, p.KernelSize, p.Stride, p.Padding, p.CeilMode),
+                GlobalAvgPoolLayer => GlobalAvgPool(x.Data, x.Shape, x.Unsigned, model.PoolRequant[node.Name]),
                 ConcatLayer => Concat(node.Inputs.Select(i => acts[i].Data)),
                 _ => throw new NotSupportedException($"node '{node.Name}': unsupported op {node.Op.GetType().Name}"),
             };
             if (y.Length != node.Output.Elements)
                 throw new InvalidOperationException($"node '{node.Name}': produced {y.Length} values, expected {node.Output}");
-            acts[node.Name] = new Int8Tensor(node.Output, y, scale);
+            acts[node.Name] = new Int8Tensor(node.Output, y, scale, model.IsUnsigned(node.Name));
         }
         return new GoldenResult(acts, acts[network.OutputNode]);
     }
 
-    /// <summary>Convolution of a conv node (weights [Cout][Cin][K][K]) with fused requantization.</summary>
-    public static sbyte[] Conv(sbyte[] input, Shape inShape, ConvLayer layer, QuantizedConv conv) =>
-        Conv(input, inShape, layer.OutChannels, layer.KernelSize, layer.Stride, layer.Padding, layer.Relu,
-            conv.Weights, conv.Bias, conv.Requant);
+    /// <summary>Convolution of a conv node (weights [Cout][Cin][K][K]) with fused requantization to [lo, hi].</summary>
+    public static sbyte[] Conv(sbyte[] input, Shape inShape, bool inputUnsigned, ConvLayer layer, QuantizedConv conv, int lo, int hi) =>
+        Conv(input, inShape, inputUnsigned, layer.OutChannels, layer.KernelSize, layer.Stride, layer.Padding,
+            conv.Weights, conv.Bias, conv.Requant, lo, hi);
 
     /// <summary>
-    /// acc = bias[oc] + sum w[oc][ic][ky][kx] * x[ic][oy*s+ky-p][ox*s+kx-p] (out-of-bounds taps are 0),
-    /// out = Requantize(acc, M[oc], S[oc], relu). Output CHW, size from <see cref="ConvOutput"/>.
+    /// acc = bias[oc] + sum w[oc][ic][ky][kx] * x[ic][oy*s+ky-p][ox*s+kx-p] (out-of-bounds taps are 0,
+    /// x read unsigned when <paramref name="inputUnsigned"/>), out = Requantize(acc, M[oc], S[oc], lo, hi).
+    /// Output CHW, size from <see cref="ConvOutput"/>.
     /// </summary>
-    public static sbyte[] Conv(sbyte[] input, Shape inShape, int outChannels, int kernel, int stride, int pad, bool relu,
-        sbyte[] weights, int[] bias, Requant[] requant)
+    public static sbyte[] Conv(sbyte[] input, Shape inShape, bool inputUnsigned, int outChannels, int kernel, int stride, int pad,
+        sbyte[] weights, int[] bias, Requant[] requant, int lo, int hi)
     {
         if (input.Length != inShape.Elements) throw new ArgumentException("input length does not match its shape");
         if (weights.Length != (long)outChannels * inShape.Channels * kernel * kernel) throw new ArgumentException("weights length");
@@ -74,11 +76,11 @@ public sealed class ScalarReference : IInt8Executor
                                 int ix = ox * stride + kx - pad;
                                 if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
                                 int wv = weights[((oc * cin + ic) * kernel + ky) * kernel + kx];
-                                int xv = input[(ic * h + iy) * w + ix];
+                                int xv = Int8Arithmetic.Load(input[(ic * h + iy) * w + ix], inputUnsigned);
                                 acc += wv * xv;
                             }
                     output[(oc * o.Height + oy) * o.Width + ox] =
-                        (sbyte)Int8Arithmetic.Requantize(acc, requant[oc].Multiplier, requant[oc].Shift, relu);
+                        (sbyte)Int8Arithmetic.Requantize(acc, requant[oc].Multiplier, requant[oc].Shift, lo, hi);
                 }
         return output;
     }
@@ -94,7 +96,7 @@ public sealed class ScalarReference : IInt8Executor
             Network.OutputSize(inShape.Width, kernel, stride, pad, ceilMode));
 
     /// <summary>Max over each window's in-bounds values (padding and ceil-mode overhang never win).</summary>
-    public static sbyte[] MaxPool(sbyte[] input, Shape inShape, int kernel, int stride, int pad, bool ceilMode)
+    public static sbyte[] MaxPool(sbyte[] input, Shape inShape, bool inputUnsigned, int kernel, int stride, int pad, bool ceilMode)
     {
         if (input.Length != inShape.Elements) throw new ArgumentException("input length does not match its shape");
         var o = PoolOutput(inShape, kernel, stride, pad, ceilMode);
@@ -111,7 +113,7 @@ public sealed class ScalarReference : IInt8Executor
                             int iy = oy * stride + ky - pad;
                             int ix = ox * stride + kx - pad;
                             if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                            int v = input[(c * h + iy) * w + ix];
+                            int v = Int8Arithmetic.Load(input[(c * h + iy) * w + ix], inputUnsigned);
                             if (v > best) best = v;
                         }
                     output[(c * o.Height + oy) * o.Width + ox] = (sbyte)best;
@@ -119,8 +121,8 @@ public sealed class ScalarReference : IInt8Executor
         return output;
     }
 
-    /// <summary>Per channel: int32 sum over H*W, then Requantize(sum, M, S, relu: false). Output C x 1 x 1.</summary>
-    public static sbyte[] GlobalAvgPool(sbyte[] input, Shape inShape, Requant requant)
+    /// <summary>Per channel: int32 sum over H*W, then Requantize(sum, M, S) to [-128, 127]. Output C x 1 x 1.</summary>
+    public static sbyte[] GlobalAvgPool(sbyte[] input, Shape inShape, bool inputUnsigned, Requant requant)
     {
         if (input.Length != inShape.Elements) throw new ArgumentException("input length does not match its shape");
         int hw = inShape.Height * inShape.Width;
@@ -128,8 +130,8 @@ public sealed class ScalarReference : IInt8Executor
         for (int c = 0; c < inShape.Channels; c++)
         {
             int sum = 0;
-            for (int i = 0; i < hw; i++) sum += input[c * hw + i];
-            output[c] = (sbyte)Int8Arithmetic.Requantize(sum, requant.Multiplier, requant.Shift, relu: false);
+            for (int i = 0; i < hw; i++) sum += Int8Arithmetic.Load(input[c * hw + i], inputUnsigned);
+            output[c] = (sbyte)Int8Arithmetic.Requantize(sum, requant.Multiplier, requant.Shift, Int8Arithmetic.ActivationMin, Int8Arithmetic.ActivationMax);
         }
         return output;
     }

@@ -16,10 +16,10 @@ public sealed class ScalarReferenceTests
         sbyte[] w = [2, -3];
         int[] bias = [10, 0];
         Requant[] rq = [new(1, 1), new(1, 1)];
-        var y = ScalarReference.Conv(x, new Shape(1, 2, 2), 2, 1, 1, 0, relu: false, w, bias, rq);
+        var y = ScalarReference.Conv(x, new Shape(1, 2, 2), false, 2, 1, 1, 0, w, bias, rq, -128, 127);
         // oc0: acc 12, 14, 16, 18 -> 6, 7, 8, 9 ; oc1: acc -3, -6, -9, -12 -> -1, -3, -4, -6 (floor of x.5 up).
         Assert.Equal(new sbyte[] { 6, 7, 8, 9, -1, -3, -4, -6 }, y);
-        var yr = ScalarReference.Conv(x, new Shape(1, 2, 2), 2, 1, 1, 0, relu: true, w, bias, rq);
+        var yr = ScalarReference.Conv(x, new Shape(1, 2, 2), false, 2, 1, 1, 0, w, bias, rq, 0, 127);
         Assert.Equal(new sbyte[] { 6, 7, 8, 9, 0, 0, 0, 0 }, yr);
     }
 
@@ -27,7 +27,7 @@ public sealed class ScalarReferenceTests
     public void Conv3x3_pad1_on_1x1_uses_only_the_centre_tap()
     {
         sbyte[] w = [100, 100, 100, 100, 5, 100, 100, 100, 100];
-        var y = ScalarReference.Conv([7], new Shape(1, 1, 1), 1, 3, 1, 1, relu: false, w, [1], [new Requant(1, 1)]);
+        var y = ScalarReference.Conv([7], new Shape(1, 1, 1), false, 1, 3, 1, 1, w, [1], [new Requant(1, 1)], -128, 127);
         Assert.Equal(new sbyte[] { 18 }, y); // acc = 1 + 35 = 36 -> (36 + 1) >> 1 = 18
     }
 
@@ -36,7 +36,7 @@ public sealed class ScalarReferenceTests
     {
         // 1x3x3 input 1..9, 2x2 kernel of ones, stride 2, no pad -> one output: 1+2+4+5 = 12; M=1,S=1 -> 6.
         sbyte[] x = [1, 2, 3, 4, 5, 6, 7, 8, 9];
-        var y = ScalarReference.Conv(x, new Shape(1, 3, 3), 1, 2, 2, 0, relu: true, [1, 1, 1, 1], [0], [new Requant(1, 1)]);
+        var y = ScalarReference.Conv(x, new Shape(1, 3, 3), false, 1, 2, 2, 0, [1, 1, 1, 1], [0], [new Requant(1, 1)], 0, 127);
         Assert.Equal(new sbyte[] { 6 }, y);
     }
 
@@ -45,14 +45,14 @@ public sealed class ScalarReferenceTests
     {
         sbyte[] x = [1];
         // acc = 1000 * 65535 / 2 -> 127; acc = -1000 -> -128; with ReLU -> 0.
-        Assert.Equal(new sbyte[] { 127 }, ScalarReference.Conv(x, new Shape(1, 1, 1), 1, 1, 1, 0, false, [0], [1000], [new Requant(65535, 1)]));
-        Assert.Equal(new sbyte[] { -128 }, ScalarReference.Conv(x, new Shape(1, 1, 1), 1, 1, 1, 0, false, [0], [-1000], [new Requant(65535, 1)]));
-        Assert.Equal(new sbyte[] { 0 }, ScalarReference.Conv(x, new Shape(1, 1, 1), 1, 1, 1, 0, true, [0], [-1000], [new Requant(65535, 1)]));
+        Assert.Equal(new sbyte[] { 127 }, ScalarReference.Conv(x, new Shape(1, 1, 1), false, 1, 1, 1, 0, [0], [1000], [new Requant(65535, 1)], -128, 127));
+        Assert.Equal(new sbyte[] { -128 }, ScalarReference.Conv(x, new Shape(1, 1, 1), false, 1, 1, 1, 0, [0], [-1000], [new Requant(65535, 1)], -128, 127));
+        Assert.Equal(new sbyte[] { 0 }, ScalarReference.Conv(x, new Shape(1, 1, 1), false, 1, 1, 1, 0, [0], [-1000], [new Requant(65535, 1)], 0, 127));
         // M = 0: (0 + 2^(S-1)) >> S = 0 for every S.
-        Assert.Equal(new sbyte[] { 0 }, ScalarReference.Conv(x, new Shape(1, 1, 1), 1, 1, 1, 0, false, [127], [1 << 30], [new Requant(0, 1)]));
+        Assert.Equal(new sbyte[] { 0 }, ScalarReference.Conv(x, new Shape(1, 1, 1), false, 1, 1, 1, 0, [127], [1 << 30], [new Requant(0, 1)], -128, 127));
         // Largest shift: 2^30 * 65535 >> 62 rounds to 0; largest acc with S = 47 gives 2^30*65535/2^47 ~ 0.5 -> 1 (half up).
-        Assert.Equal(new sbyte[] { 0 }, ScalarReference.Conv(x, new Shape(1, 1, 1), 1, 1, 1, 0, false, [0], [1 << 30], [new Requant(65535, 62)]));
-        Assert.Equal(new sbyte[] { 1 }, ScalarReference.Conv(x, new Shape(1, 1, 1), 1, 1, 1, 0, false, [0], [1 << 30], [new Requant(32768, 46)]));
+        Assert.Equal(new sbyte[] { 0 }, ScalarReference.Conv(x, new Shape(1, 1, 1), false, 1, 1, 1, 0, [0], [1 << 30], [new Requant(65535, 62)], -128, 127));
+        Assert.Equal(new sbyte[] { 1 }, ScalarReference.Conv(x, new Shape(1, 1, 1), false, 1, 1, 1, 0, [0], [1 << 30], [new Requant(32768, 46)], -128, 127));
     }
 
     [Fact]
@@ -60,12 +60,12 @@ public sealed class ScalarReferenceTests
     {
         // 3x3 all negative, k=2 s=2 ceil: windows {0,1}x{0,1}, {0,1}x{2}, {2}x{0,1}, {2}x{2}.
         sbyte[] x = [-1, -2, -3, -4, -5, -6, -7, -8, -9];
-        var y = ScalarReference.MaxPool(x, new Shape(1, 3, 3), 2, 2, 0, ceilMode: true);
+        var y = ScalarReference.MaxPool(x, new Shape(1, 3, 3), false, 2, 2, 0, ceilMode: true);
         Assert.Equal(new sbyte[] { -1, -3, -7, -9 }, y);
-        var floor = ScalarReference.MaxPool(x, new Shape(1, 3, 3), 2, 2, 0, ceilMode: false);
+        var floor = ScalarReference.MaxPool(x, new Shape(1, 3, 3), false, 2, 2, 0, ceilMode: false);
         Assert.Equal(new sbyte[] { -1 }, floor);
         // Padding 1, k=3, s=2 on 2x2 all -128: padding never wins, so every output is -128.
-        var p = ScalarReference.MaxPool([-128, -128, -128, -128], new Shape(1, 2, 2), 3, 2, 1, ceilMode: true);
+        var p = ScalarReference.MaxPool([-128, -128, -128, -128], new Shape(1, 2, 2), false, 3, 2, 1, ceilMode: true);
         Assert.All(p, v => Assert.Equal(-128, v));
     }
 
@@ -73,7 +73,7 @@ public sealed class ScalarReferenceTests
     public void GlobalAvgPool_rounds_half_up()
     {
         // sum 10 over 4 -> 2.5 -> 3 with M = 2^15, S = 17; a channel of -1s: sum -4 -> -1.
-        var y = ScalarReference.GlobalAvgPool([1, 2, 3, 4, -1, -1, -1, -1], new Shape(2, 2, 2), new Requant(32768, 17));
+        var y = ScalarReference.GlobalAvgPool([1, 2, 3, 4, -1, -1, -1, -1], new Shape(2, 2, 2), false, new Requant(32768, 17));
         Assert.Equal(new sbyte[] { 3, -1 }, y);
     }
 
@@ -94,5 +94,29 @@ public sealed class ScalarReferenceTests
         Assert.Equal(new Shape(6, 1, 1), r.Output.Shape);
         // The concat is exactly expand1x1 then expand3x3.
         Assert.Equal(r.Activations["fire/expand1x1"].Data.Concat(r.Activations["fire/expand3x3"].Data), r.Activations["fire/concat"].Data);
+    }
+
+    [Fact]
+    public void Unsigned_input_bytes_read_as_0_to_255()
+    {
+        // The byte 0xC8 is -56 signed but 200 in an unsigned tensor (rule LOAD_ACTIVATION).
+        sbyte[] x = [unchecked((sbyte)200)];
+        Assert.Equal(new sbyte[] { 100 }, ScalarReference.Conv(x, new Shape(1, 1, 1), true, 1, 1, 1, 0, [1], [0], [new Requant(1, 1)], -128, 127));
+        Assert.Equal(new sbyte[] { -28 }, ScalarReference.Conv(x, new Shape(1, 1, 1), false, 1, 1, 1, 0, [1], [0], [new Requant(1, 1)], -128, 127));
+        // Max pool compares unsigned values: 200 beats 100; signed it would lose to 100.
+        sbyte[] pair = [unchecked((sbyte)200), 100];
+        Assert.Equal(new sbyte[] { unchecked((sbyte)200) }, ScalarReference.MaxPool(pair, new Shape(1, 1, 2), true, 2, 2, 0, false));
+        Assert.Equal(new sbyte[] { 100 }, ScalarReference.MaxPool(pair, new Shape(1, 1, 2), false, 2, 2, 0, false));
+        // Average pool sums unsigned values: (200 + 100) / 2 = 150 -> saturates at 127 in the signed output.
+        Assert.Equal(new sbyte[] { 127 }, ScalarReference.GlobalAvgPool(pair, new Shape(1, 1, 2), true, new Requant(32768, 16)));
+    }
+
+    [Fact]
+    public void Unsigned_output_clamps_to_0_and_255()
+    {
+        sbyte[] x = [1];
+        Assert.Equal(new sbyte[] { unchecked((sbyte)255) }, ScalarReference.Conv(x, new Shape(1, 1, 1), false, 1, 1, 1, 0, [0], [1000], [new Requant(1, 1)], 0, 255));
+        Assert.Equal(new sbyte[] { unchecked((sbyte)250) }, ScalarReference.Conv(x, new Shape(1, 1, 1), false, 1, 1, 1, 0, [0], [500], [new Requant(1, 1)], 0, 255));
+        Assert.Equal(new sbyte[] { 0 }, ScalarReference.Conv(x, new Shape(1, 1, 1), false, 1, 1, 1, 0, [0], [-500], [new Requant(1, 1)], 0, 255));
     }
 }

@@ -17,7 +17,7 @@ public class ArithmeticContractTests
     [InlineData(5, 1, 2, 1)]     // 1.25 -> 1
     [InlineData(-6, 1, 2, -1)]   // -1.5 -> -1
     public void RoundHalfUp(int acc, int m, int s, int expected) =>
-        Assert.Equal(expected, Int8Arithmetic.Requantize(acc, m, s, relu: false));
+        Assert.Equal(expected, Int8Arithmetic.Requantize(acc, m, s, -128, 127));
 
     [Theory] // SATURATE_INT8 inside REQUANT
     [InlineData(1_000_000, -128, 127)]
@@ -25,17 +25,36 @@ public class ArithmeticContractTests
     [InlineData(int.MaxValue, 127, 127)]
     [InlineData(int.MinValue, -128, -128)]
     public void RequantSaturates(int acc, int _, int expected) =>
-        Assert.Equal(expected, Int8Arithmetic.Requantize(acc, 65535, 1, relu: false));
+        Assert.Equal(expected, Int8Arithmetic.Requantize(acc, 65535, 1, -128, 127));
 
-    [Theory] // RELU_FUSED: lo = 0 with ReLU, -128 without
-    [InlineData(-100, 0, -50)]
-    [InlineData(-1, 0, 0)]      // -0.5 rounds half up to 0
-    [InlineData(-3, 0, -1)]     // -1.5 -> -1
-    [InlineData(300, 127, 127)]
-    public void ReluFusedClampsAtZero(int acc, int withRelu, int without)
+    [Theory] // RELU_FUSED and ACTIVATION_RANGE: [0, 255] unsigned, [0, 127] ReLU into a signed tensor, else [-128, 127]
+    [InlineData(-100, 0, 0, -50)]
+    [InlineData(-1, 0, 0, 0)]       // -0.5 rounds half up to 0
+    [InlineData(-3, 0, 0, -1)]      // -1.5 -> -1
+    [InlineData(300, 150, 127, 127)]
+    [InlineData(600, 255, 127, 127)]
+    public void ActivationRangeClamps(int acc, int unsignedOut, int reluSigned, int plain)
     {
-        Assert.Equal(withRelu, Int8Arithmetic.Requantize(acc, 1, 1, relu: true));
-        Assert.Equal(without, Int8Arithmetic.Requantize(acc, 1, 1, relu: false));
+        var u = Int8Arithmetic.OutputRange(relu: true, unsignedOutput: true);
+        var r = Int8Arithmetic.OutputRange(relu: true, unsignedOutput: false);
+        var n = Int8Arithmetic.OutputRange(relu: false, unsignedOutput: false);
+        Assert.Equal((0, 255), u);
+        Assert.Equal((0, 127), r);
+        Assert.Equal((-128, 127), n);
+        Assert.Equal(unsignedOut, Int8Arithmetic.Requantize(acc, 1, 1, u.Lo, u.Hi));
+        Assert.Equal(reluSigned, Int8Arithmetic.Requantize(acc, 1, 1, r.Lo, r.Hi));
+        Assert.Equal(plain, Int8Arithmetic.Requantize(acc, 1, 1, n.Lo, n.Hi));
+    }
+
+    [Theory] // LOAD_ACTIVATION: the same byte is -56 in a signed tensor and 200 in an unsigned one.
+    [InlineData(-56, false, -56)]
+    [InlineData(-56, true, 200)]
+    [InlineData(-1, true, 255)]
+    [InlineData(127, true, 127)]
+    public void LoadActivation(int stored, bool unsignedTensor, int expected)
+    {
+        Assert.Equal(expected, Int8Arithmetic.Load((sbyte)stored, unsignedTensor));
+        Assert.Equal(expected, stored & Int8Arithmetic.LoadMask(unsignedTensor));
     }
 
     [Fact] // REQUANT equals the exact rational definition for every M, S and accumulator.
@@ -43,9 +62,9 @@ public class ArithmeticContractTests
         Gen.Select(Gen.Int, Gen.Int[0, 65535], Gen.Int[1, 62], Gen.Bool).Sample((acc, m, s, relu) =>
         {
             var exact = BigInteger.Divide((BigInteger)acc * m + (BigInteger.One << (s - 1)) - Floor(acc, m, s), BigInteger.One << s);
-            long lo = relu ? 0 : -128;
-            long expected = (long)BigInteger.Max(lo, BigInteger.Min(127, exact));
-            return Int8Arithmetic.Requantize(acc, m, s, relu) == expected;
+            var (lo, hi) = Int8Arithmetic.OutputRange(relu, unsignedOutput: relu && (acc & 1) == 0);
+            long expected = (long)BigInteger.Max(lo, BigInteger.Min(hi, exact));
+            return Int8Arithmetic.Requantize(acc, m, s, lo, hi) == expected;
         }, iter: 20_000);
 
     // Remainder that makes BigInteger division (truncating) a floor division.
@@ -111,13 +130,13 @@ public class ArithmeticContractTests
     [Fact] // The accumulator-overflow argument: the bound and SqueezeNet's largest fan-in.
     public void AccumulatorCannotOverflow()
     {
-        Assert.Equal(66_052, Int8Arithmetic.MaxFanIn);
-        long worst = (long)Int8Arithmetic.BiasLimit + (long)Int8Arithmetic.MaxFanIn * 127 * 128;
+        Assert.Equal(33_155, Int8Arithmetic.MaxFanIn);
+        long worst = (long)Int8Arithmetic.BiasLimit + (long)Int8Arithmetic.MaxFanIn * 127 * 255;
         Assert.True(worst <= int.MaxValue);
         long largestSqueezeNet = new[] { "squeezenet1_0", "squeezenet1_0_caffe", "squeezenet1_1" }
             .SelectMany(n => Networks.BuiltinNetworks.Get(n).Convolutions)
             .Max(node => (long)node.Input.Channels * ((Networks.ConvLayer)node.Op).KernelSize * ((Networks.ConvLayer)node.Op).KernelSize);
         Assert.Equal(576, largestSqueezeNet);
-        Assert.True(largestSqueezeNet * 127 * 128 < 1 << 24);
+        Assert.True(largestSqueezeNet * 127 * 255 < 1 << 25);
     }
 }

@@ -63,3 +63,40 @@ public class NetworkTests
         Assert.Equal(("cat", "inputs"), (e.Layer, e.Field));
     }
 }
+
+public class TensorGroupTests
+{
+    [Fact]
+    public void ReluOutputsArePoolsAndConcatsOfThemAreUnsigned()
+    {
+        var net = new Network("t", new Shape(3, 16, 16),
+        [
+            new ConvLayer("conv1", 8, 3),
+            new MaxPoolLayer("pool1", 3, 2),
+            new FireLayer("fire2", 4, 6, 6),
+            new ConvLayer("linear", 5, 1, Relu: false),
+            new GlobalAvgPoolLayer("gap"),
+        ]);
+        var unsigned = Quantized.TensorGroups.UnsignedTensors(net);
+        Assert.Equal(
+            ["conv1", "fire2/concat", "fire2/expand1x1", "fire2/expand3x3", "fire2/squeeze1x1", "pool1"],
+            unsigned.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void AConcatWithASignedInputMakesTheWholeGroupSigned()
+    {
+        var net = new Network("t", new Shape(2, 6, 6),
+        [
+            new ConvLayer("relu", 3, 1),
+            new ConvLayer("linear", 3, 1, Relu: false) { Inputs = ["input"] },
+            new ConcatLayer("cat") { Inputs = ["relu", "linear"] },
+            new MaxPoolLayer("pool", 2, 2) { Inputs = ["input"] },
+        ]);
+        var groups = Quantized.TensorGroups.ScaleGroups(net);
+        Assert.Equal(groups["relu"], groups["cat"]);
+        Assert.Equal(groups["linear"], groups["cat"]);
+        Assert.Equal(groups["input"], groups["pool"]);
+        Assert.Empty(Quantized.TensorGroups.UnsignedTensors(net));
+    }
+}

@@ -113,7 +113,7 @@ public static class GoldenCommand
             var layers = single ? LayerTable(q, result, floatActs) : null;
             if (dumpDir is not null)
                 GoldenDump.Write(result, single ? dumpDir : Path.Combine(dumpDir, Path.GetFileNameWithoutExtension(path)));
-            results.Add(new ImageResult(path, top5, top5.Select(i => logits[i] * q.OutputScale).ToArray(), label, floatTop5, layers));
+            results.Add(new ImageResult(path, top5, top5.Select(i => result.Output.Dequantize(i)).ToArray(), label, floatTop5, layers));
             if (!single && results.Count % 10 == 0) say($"  {results.Count}/{inputs.Count} images");
         }
         return results;
@@ -125,15 +125,17 @@ public static class GoldenCommand
         foreach (var node in q.Network.Nodes)
         {
             var t = result.Activations[node.Name];
-            int lo = node.Op is ConvLayer { Relu: true } ? 0 : -128;
-            int saturated = t.Data.Count(v => v == 127 || (v == lo && lo == -128));
+            var (lo, hi) = q.OutputRange(node);
+            int saturated = 0;
+            for (int i = 0; i < t.Data.Length; i++)
+                if (t.ValueAt(i) is var v && (v == hi || (v == lo && lo < 0))) saturated++;
             double? sqnr = null;
             if (floatActs is not null && floatActs.TryGetValue(node.Name, out var f))
             {
                 double signal = 0, noise = 0;
                 for (int i = 0; i < f.Length; i++)
                 {
-                    double d = f[i] - t.Data[i] * (double)t.Scale;
+                    double d = f[i] - t.Dequantize(i);
                     signal += (double)f[i] * f[i];
                     noise += d * d;
                 }

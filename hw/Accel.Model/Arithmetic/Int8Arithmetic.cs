@@ -20,24 +20,40 @@ public static class Int8Arithmetic
     public const int MaxShift = 62;
     public const int ActivationMin = -128;
     public const int ActivationMax = 127;
+    /// <summary>Largest value of an unsigned (uint8) activation: a tensor non-negative by construction.</summary>
+    public const int UnsignedMax = 255;
     /// <summary>Weights are symmetric: -128 is never produced, so |w| &lt;= 127.</summary>
     public const int WeightMax = 127;
     /// <summary>Bias bound that, with the largest SqueezeNet dot product, keeps the accumulator in int32.</summary>
     public const int BiasLimit = 1 << 30;
-    /// <summary>Largest Cin*K*K for which BiasLimit + fanIn*127*128 stays inside int32.</summary>
-    public const int MaxFanIn = (int.MaxValue - BiasLimit) / (WeightMax * -ActivationMin);
+    /// <summary>Largest Cin*K*K for which BiasLimit + fanIn*127*255 stays inside int32.</summary>
+    public const int MaxFanIn = (int.MaxValue - BiasLimit) / (WeightMax * UnsignedMax);
 
     /// <summary>
-    /// Rule REQUANT: y = clamp((acc * M + 2^(S-1)) >> S, lo, 127), arithmetic shift on a 64-bit
-    /// product (round half up), lo = 0 with fused ReLU (rule RELU_FUSED) else -128.
+    /// Rule REQUANT: y = clamp((acc * M + 2^(S-1)) >> S, lo, hi), arithmetic shift on a 64-bit
+    /// product (round half up); [lo, hi] from <see cref="OutputRange"/> (rule ACTIVATION_RANGE).
     /// </summary>
-    public static int Requantize(int acc, int multiplier, int shift, bool relu)
+    public static int Requantize(int acc, int multiplier, int shift, int lo, int hi)
     {
         long product = (long)acc * multiplier + (1L << (shift - 1));
         long shifted = product >> shift;
-        long lo = relu ? 0 : ActivationMin;
-        return (int)(shifted < lo ? lo : shifted > ActivationMax ? ActivationMax : shifted);
+        return (int)(shifted < lo ? lo : shifted > hi ? hi : shifted);
     }
+
+    /// <summary>
+    /// Rule ACTIVATION_RANGE: an unsigned tensor holds [0, 255]; a signed one [-128, 127], or
+    /// [0, 127] when the producing conv fuses ReLU (rule RELU_FUSED).
+    /// </summary>
+    public static (int Lo, int Hi) OutputRange(bool relu, bool unsignedOutput) =>
+        unsignedOutput ? (0, UnsignedMax) : relu ? (0, ActivationMax) : (ActivationMin, ActivationMax);
+
+    /// <summary>
+    /// Activations are stored as bytes; an unsigned tensor's byte is read as 0..255 (rule
+    /// LOAD_ACTIVATION). Kernels apply this as a mask: value = stored &amp; mask.
+    /// </summary>
+    public static int LoadMask(bool unsignedTensor) => unsignedTensor ? 0xFF : -1;
+
+    public static int Load(sbyte stored, bool unsignedTensor) => unsignedTensor ? (byte)stored : stored;
 
     /// <summary>Rule SATURATE_INT8: clamp to [-128, 127].</summary>
     public static int SaturateInt8(long value) =>

@@ -3,8 +3,16 @@ using Accel.Model.Networks;
 
 namespace Accel.Model.Quantized;
 
-/// <summary>An int8 feature map (CHW) with the scale its values are at.</summary>
-public sealed record Int8Tensor(Shape Shape, sbyte[] Data, float Scale);
+/// <summary>
+/// An 8-bit feature map (CHW) with the scale its values are at. <see cref="Unsigned"/> tensors
+/// hold 0..255 in the same bytes (rule LOAD_ACTIVATION); read values through <see cref="ValueAt"/>.
+/// </summary>
+public sealed record Int8Tensor(Shape Shape, sbyte[] Data, float Scale, bool Unsigned = false)
+{
+    public int ValueAt(int index) => Int8Arithmetic.Load(Data[index], Unsigned);
+
+    public float Dequantize(int index) => ValueAt(index) * Scale;
+}
 
 /// <summary>
 /// One quantized convolution: int8 weights [Cout][Cin][K][K] at a per-output-channel scale,
@@ -58,6 +66,7 @@ public sealed class QuantizedModel
             }
         }
         Network = network;
+        UnsignedTensors = TensorGroups.UnsignedTensors(network);
         Preprocessing = preprocessing;
         TensorScales = tensorScales;
         Convs = convs;
@@ -69,6 +78,15 @@ public sealed class QuantizedModel
     public IReadOnlyDictionary<string, float> TensorScales { get; }
     public IReadOnlyDictionary<string, QuantizedConv> Convs { get; }
     public IReadOnlyDictionary<string, Requant> PoolRequant { get; }
+
+    /// <summary>The tensors stored unsigned (non-negative by construction, see <see cref="TensorGroups"/>).</summary>
+    public IReadOnlySet<string> UnsignedTensors { get; }
+
+    public bool IsUnsigned(string tensor) => UnsignedTensors.Contains(tensor);
+
+    /// <summary>The [lo, hi] a node's requantization clamps to (rule ACTIVATION_RANGE).</summary>
+    public (int Lo, int Hi) OutputRange(Node node) =>
+        Int8Arithmetic.OutputRange(node.Op is ConvLayer { Relu: true }, IsUnsigned(node.Name));
 
     public float InputScale => TensorScales[Networks.Network.InputName];
     public float OutputScale => TensorScales[Network.OutputNode];

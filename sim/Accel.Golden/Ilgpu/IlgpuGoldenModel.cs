@@ -1,3 +1,4 @@
+using Accel.Model.Arithmetic;
 using System.Runtime.CompilerServices;
 using Accel.Golden.Ilgpu;
 using Accel.Model.Networks;
@@ -36,8 +37,8 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
 
     private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int> _pad;
     private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<sbyte>, ConvParams> _conv;
-    private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int, int, int> _maxPool;
-    private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int> _gap;
+    private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int, int, int, int> _maxPool;
+    private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int> _gap;
     private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int> _copy;
 
     private IlgpuGoldenModel(Context context, Accelerator accelerator, bool tiled)
@@ -49,8 +50,8 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
         _conv = tiled
             ? accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<sbyte>, ConvParams>(Kernels.ConvTiled)
             : accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<sbyte>, ConvParams>(Kernels.ConvPerElement);
-        _maxPool = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int, int, int>(Kernels.MaxPool);
-        _gap = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int>(Kernels.GlobalAvgPool);
+        _maxPool = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int, int, int, int>(Kernels.MaxPool);
+        _gap = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int>(Kernels.GlobalAvgPool);
         _copy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int>(Kernels.Copy);
     }
 
@@ -146,7 +147,7 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                 var st = plan.Storage[name];
                 var data = new sbyte[shape.Elements];
                 Array.Copy(host[st.Root], st.Offset, data, 0, data.Length);
-                acts[name] = new Int8Tensor(shape, data, model.TensorScales[name]);
+                acts[name] = new Int8Tensor(shape, data, model.TensorScales[name], model.IsUnsigned(name));
             }
             Add(Network.InputName, network.InputShape);
             foreach (var node in network.Nodes) Add(node.Name, node.Output);
@@ -177,7 +178,8 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                     var inShape = node.Input;
                     var x = plan.View(node.Inputs[0], inShape.Elements);
                     _maxPool(node.Output.Channels * node.Output.Height, x, y, inShape.Height, inShape.Width,
-                        node.Output.Height, node.Output.Width, p.KernelSize, p.Stride, p.Padding);
+                        node.Output.Height, node.Output.Width, p.KernelSize, p.Stride, p.Padding,
+                        Int8Arithmetic.LoadMask(model.IsUnsigned(node.Inputs[0])));
                     break;
                 }
                 case GlobalAvgPoolLayer:
@@ -185,7 +187,8 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                     var inShape = node.Input;
                     var x = plan.View(node.Inputs[0], inShape.Elements);
                     var rq = model.PoolRequant[node.Name];
-                    _gap(inShape.Channels, x, y, inShape.Height * inShape.Width, rq.Multiplier, rq.Shift);
+                    _gap(inShape.Channels, x, y, inShape.Height * inShape.Width, rq.Multiplier, rq.Shift,
+                        Int8Arithmetic.LoadMask(model.IsUnsigned(node.Inputs[0])));
                     break;
                 }
                 case ConcatLayer:
@@ -278,6 +281,7 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                 if (node.Op is not ConvLayer c) continue;
                 var q = model.Convs[node.Name];
                 var inShape = node.Input;
+                var (lo, hi) = model.OutputRange(node);
                 int k = c.KernelSize, s = c.Stride, pad = c.Padding, cin = inShape.Channels, cout = c.OutChannels;
                 int hout = node.Output.Height, wout = node.Output.Width;
                 int ocp = (cout + 3) / 4 * 4;
@@ -306,7 +310,9 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                 var p = new ConvParams
                 {
                     Cin = cin, Hp = hp, Wp = wp, K = k, S = s, Hout = hout, Wout = wout, Cout = cout, OCp = ocp,
-                    Relu = c.Relu ? 1 : 0,
+                    InMask = Int8Arithmetic.LoadMask(model.IsUnsigned(node.Inputs[0])),
+                    Lo = lo,
+                    Hi = hi,
                 };
                 Convs[node.Name] = new ConvBuffers(p, acc.Allocate1D(wt.Length == 0 ? new sbyte[1] : wt),
                     acc.Allocate1D(bias), acc.Allocate1D(mult), acc.Allocate1D(shift));

@@ -14,7 +14,9 @@ public struct ConvParams
     public int Cout;
     /// <summary>Cout rounded up to 4: the innermost dimension of the transposed weights.</summary>
     public int OCp;
-    public int Relu;
+    /// <summary>LOAD_ACTIVATION mask of the input (0xFF unsigned, -1 signed) and the output's ACTIVATION_RANGE.</summary>
+    public int InMask;
+    public int Lo, Hi;
 }
 
 /// <summary>
@@ -56,7 +58,7 @@ public static class Kernels
     {
         int oy = i % p.Hout;
         int oc0 = (i / p.Hout) * 4;
-        int k = p.K, s = p.S, wp = p.Wp, ocp = p.OCp;
+        int k = p.K, s = p.S, wp = p.Wp, ocp = p.OCp, mask = p.InMask;
         int hwOut = p.Hout * p.Wout;
         int b0 = bias[oc0], b1 = bias[oc0 + 1], b2 = bias[oc0 + 2], b3 = bias[oc0 + 3];
         for (int ox0 = 0; ox0 < p.Wout; ox0 += 4)
@@ -73,7 +75,7 @@ public static class Kernels
                 int wb = oc0;
                 for (int ic = 0; ic < p.Cin; ic++, xb += plane, wb += ocp)
                 {
-                    int x0 = x[xb], x1 = x[xb + s], x2 = x[xb + 2 * s], x3 = x[xb + 3 * s];
+                    int x0 = x[xb] & mask, x1 = x[xb + s] & mask, x2 = x[xb + 2 * s] & mask, x3 = x[xb + 3 * s] & mask;
                     int w0 = wt[wb], w1 = wt[wb + 1], w2 = wt[wb + 2], w3 = wt[wb + 3];
                     a00 += w0 * x0; a01 += w0 * x1; a02 += w0 * x2; a03 += w0 * x3;
                     a10 += w1 * x0; a11 += w1 * x1; a12 += w1 * x2; a13 += w1 * x3;
@@ -90,7 +92,7 @@ public static class Kernels
                     for (int kx = 0; kx < k; kx++)
                     {
                         int xb = rowBase + kx;
-                        int x0 = x[xb], x1 = x[xb + s], x2 = x[xb + 2 * s], x3 = x[xb + 3 * s];
+                        int x0 = x[xb] & mask, x1 = x[xb + s] & mask, x2 = x[xb + 2 * s] & mask, x3 = x[xb + 3 * s] & mask;
                         int wb = wRow + kx * ocp;
                         int w0 = wt[wb], w1 = wt[wb + 1], w2 = wt[wb + 2], w3 = wt[wb + 3];
                         a00 += w0 * x0; a01 += w0 * x1; a02 += w0 * x2; a03 += w0 * x3;
@@ -114,13 +116,12 @@ public static class Kernels
         int oc, int baseOut, int hwOut, int n, int a0, int a1, int a2, int a3)
     {
         if (oc >= p.Cout) return;
-        int m = mult[oc], sh = shift[oc];
-        bool relu = p.Relu != 0;
+        int m = mult[oc], sh = shift[oc], lo = p.Lo, hi = p.Hi;
         int o = oc * hwOut + baseOut;
-        y[o] = (sbyte)Int8Arithmetic.Requantize(a0, m, sh, relu);
-        if (n > 1) y[o + 1] = (sbyte)Int8Arithmetic.Requantize(a1, m, sh, relu);
-        if (n > 2) y[o + 2] = (sbyte)Int8Arithmetic.Requantize(a2, m, sh, relu);
-        if (n > 3) y[o + 3] = (sbyte)Int8Arithmetic.Requantize(a3, m, sh, relu);
+        y[o] = (sbyte)Int8Arithmetic.Requantize(a0, m, sh, lo, hi);
+        if (n > 1) y[o + 1] = (sbyte)Int8Arithmetic.Requantize(a1, m, sh, lo, hi);
+        if (n > 2) y[o + 2] = (sbyte)Int8Arithmetic.Requantize(a2, m, sh, lo, hi);
+        if (n > 3) y[o + 3] = (sbyte)Int8Arithmetic.Requantize(a3, m, sh, lo, hi);
     }
 
     /// <summary>GPU shape: one thread per output element (oc, oy, ox), same layouts as <see cref="ConvTiled"/>.</summary>
@@ -139,14 +140,14 @@ public static class Kernels
                 int rowBase = (ic * p.Hp + oy * p.S + ky) * p.Wp + ox * p.S;
                 int wRow = (ic * k + ky) * k * p.OCp + oc;
                 for (int kx = 0; kx < k; kx++)
-                    acc += wt[wRow + kx * p.OCp] * x[rowBase + kx];
+                    acc += wt[wRow + kx * p.OCp] * (x[rowBase + kx] & p.InMask);
             }
-        y[i] = (sbyte)Int8Arithmetic.Requantize(acc, mult[oc], shift[oc], p.Relu != 0);
+        y[i] = (sbyte)Int8Arithmetic.Requantize(acc, mult[oc], shift[oc], p.Lo, p.Hi);
     }
 
     /// <summary>Max pool: one thread per output row (c, oy), max over in-bounds taps only.</summary>
     public static void MaxPool(Index1D row, ArrayView<sbyte> x, ArrayView<sbyte> y,
-        int h, int w, int hout, int wout, int k, int s, int pad)
+        int h, int w, int hout, int wout, int k, int s, int pad, int mask)
     {
         int oy = row % hout;
         int c = row / hout;
@@ -161,7 +162,7 @@ public static class Kernels
                 {
                     int ix = ox * s + kx - pad;
                     if (ix < 0 || ix >= w) continue;
-                    int v = x[(c * h + iy) * w + ix];
+                    int v = x[(c * h + iy) * w + ix] & mask;
                     if (v > best) best = v;
                 }
             }
@@ -170,12 +171,12 @@ public static class Kernels
     }
 
     /// <summary>Global average pool: one thread per channel, int32 sum then requantize without ReLU.</summary>
-    public static void GlobalAvgPool(Index1D c, ArrayView<sbyte> x, ArrayView<sbyte> y, int hw, int multiplier, int shift)
+    public static void GlobalAvgPool(Index1D c, ArrayView<sbyte> x, ArrayView<sbyte> y, int hw, int multiplier, int shift, int mask)
     {
         int sum = 0;
         int b = c * hw;
-        for (int j = 0; j < hw; j++) sum += x[b + j];
-        y[c] = (sbyte)Int8Arithmetic.Requantize(sum, multiplier, shift, false);
+        for (int j = 0; j < hw; j++) sum += x[b + j] & mask;
+        y[c] = (sbyte)Int8Arithmetic.Requantize(sum, multiplier, shift, Int8Arithmetic.ActivationMin, Int8Arithmetic.ActivationMax);
     }
 
     /// <summary>Elements per thread of <see cref="Copy"/>.</summary>
