@@ -5,8 +5,18 @@ public sealed record LabelledImage(string Path, int? Label);
 
 public static class ImageSet
 {
-    /// <summary>A file, or every image in a folder (sorted by name).</summary>
+    /// <summary>
+    /// A file, or every image in a folder (sorted by name). Every file's header is checked here,
+    /// so a bad image is reported before any calibration or inference starts.
+    /// </summary>
     public static IReadOnlyList<LabelledImage> Enumerate(string path)
+    {
+        var images = List(path);
+        foreach (var image in images) RgbImage.Probe(image.Path);
+        return images;
+    }
+
+    private static IReadOnlyList<LabelledImage> List(string path)
     {
         if (Directory.Exists(path))
         {

@@ -18,6 +18,21 @@ public sealed record RgbImage(int Width, int Height, byte[] Pixels)
         return Decode(bytes, path);
     }
 
+    /// <summary>Reads only the header: fails fast, before any expensive work, on a file that is not an image.</summary>
+    public static (int Width, int Height) Probe(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            var info = ImageInfo.FromStream(stream);
+            if (info is { Width: > 0, Height: > 0 } i) return (i.Width, i.Height);
+        }
+        catch (FileNotFoundException) { throw new ImageException(path, "file not found"); }
+        catch (DirectoryNotFoundException) { throw new ImageException(path, "file not found"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ImageException(path, e.Message); }
+        throw new ImageException(path, "not a decodable JPEG/PNG/BMP image (unknown image type)");
+    }
+
     public static RgbImage Decode(byte[] bytes, string name)
     {
         if (bytes.Length == 0) throw new ImageException(name, "file is empty");

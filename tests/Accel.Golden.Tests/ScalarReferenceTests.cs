@@ -103,10 +103,11 @@ public sealed class ScalarReferenceTests
         sbyte[] x = [unchecked((sbyte)200)];
         Assert.Equal(new sbyte[] { 100 }, ScalarReference.Conv(x, new Shape(1, 1, 1), true, 1, 1, 1, 0, [1], [0], [new Requant(1, 1)], -128, 127));
         Assert.Equal(new sbyte[] { -28 }, ScalarReference.Conv(x, new Shape(1, 1, 1), false, 1, 1, 1, 0, [1], [0], [new Requant(1, 1)], -128, 127));
-        // Max pool compares unsigned values: 200 beats 100; signed it would lose to 100.
+        // Max pool compares unsigned values: 200 beats 100; signed (-56) it loses to 100.
+        sbyte[] quad = [unchecked((sbyte)200), 100, 100, 100];
+        Assert.Equal(new sbyte[] { unchecked((sbyte)200) }, ScalarReference.MaxPool(quad, new Shape(1, 2, 2), true, 2, 2, 0, false));
+        Assert.Equal(new sbyte[] { 100 }, ScalarReference.MaxPool(quad, new Shape(1, 2, 2), false, 2, 2, 0, false));
         sbyte[] pair = [unchecked((sbyte)200), 100];
-        Assert.Equal(new sbyte[] { unchecked((sbyte)200) }, ScalarReference.MaxPool(pair, new Shape(1, 1, 2), true, 2, 2, 0, false));
-        Assert.Equal(new sbyte[] { 100 }, ScalarReference.MaxPool(pair, new Shape(1, 1, 2), false, 2, 2, 0, false));
         // Average pool sums unsigned values: (200 + 100) / 2 = 150 -> saturates at 127 in the signed output.
         Assert.Equal(new sbyte[] { 127 }, ScalarReference.GlobalAvgPool(pair, new Shape(1, 1, 2), true, new Requant(32768, 16)));
     }

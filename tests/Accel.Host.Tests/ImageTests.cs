@@ -70,11 +70,27 @@ public class ImageTests
     [Fact]
     public void LabelsComeFromDevImageNames()
     {
-        var dir = Path.GetDirectoryName(CliRunner.TempFile("278_n02119789_kit_fox.JPEG", [1]))!;
-        File.WriteAllBytes(Path.Combine(dir, "holiday.jpg"), [1]);
+        var dir = Path.GetDirectoryName(CliRunner.TempFile("278_n02119789_kit_fox.JPEG", Png(RgbImage.Synthetic(1, 8, 8))))!;
+        File.WriteAllBytes(Path.Combine(dir, "holiday.jpg"), Png(RgbImage.Synthetic(2, 8, 8)));
         var set = ImageSet.Enumerate(dir);
         Assert.Equal([278, null], set.Select(s => s.Label));
         Assert.Equal([0, 2, 5, 7], ImageSet.Spread(Enumerable.Range(0, 10).ToList(), 4));
+    }
+
+    [Fact]
+    public void AFolderWithOneBadImageFailsBeforeAnyWork()
+    {
+        var dir = Path.GetDirectoryName(CliRunner.TempFile("a.png", Png(RgbImage.Synthetic(1, 8, 8))))!;
+        File.WriteAllText(Path.Combine(dir, "b.jpg"), "not an image");
+        var e = Assert.Throws<ImageException>(() => ImageSet.Enumerate(dir));
+        Assert.EndsWith("b.jpg", e.Path);
+    }
+
+    internal static byte[] Png(RgbImage img)
+    {
+        using var ms = new MemoryStream();
+        new StbImageWriteSharp.ImageWriter().WritePng(img.Pixels, img.Width, img.Height, StbImageWriteSharp.ColorComponents.RedGreenBlue, ms);
+        return ms.ToArray();
     }
 
     private static float[] ReadF32(string path)

@@ -65,7 +65,9 @@ public class QuantizerTests(ITestOutputHelper output)
             double noise = f.Select((v, i) => Math.Pow(v - r.Dequantize(i), 2)).Sum();
             double sqnr = 10 * Math.Log10(signal / noise);
             output.WriteLine($"SQNR {sqnr:F1} dB");
-            Assert.True(sqnr > 20, $"int8 output is {sqnr:F1} dB from the float output");
+            // A random untrained network on synthetic pictures measures 17-25 dB here; a wrong
+            // scale, bias or requantization lands near or below 0 dB.
+            Assert.True(sqnr > 12, $"int8 output is {sqnr:F1} dB from the float output");
         }
     }
 
@@ -153,9 +155,10 @@ public class MseClipTests
     [Fact]
     public void ARareOutlierIsClipped()
     {
-        // A dense bulk in the bottom eighth of the range and one far outlier: clipping wins.
+        // A dense bulk (25.6 M values) in the bottom eighth of the range and one far outlier:
+        // the rounding noise saved on the bulk outweighs clipping the outlier, so clipping wins.
         var h = new long[ActivationRanges.Bins];
-        for (int b = 0; b < ActivationRanges.Bins / 8; b++) h[b] = 1000;
+        for (int b = 0; b < ActivationRanges.Bins / 8; b++) h[b] = 100_000;
         h[^1] = 1;
         float clip = ActivationRanges.MseClip(h, 100f, 255);
         Assert.InRange(clip, 12.5f, 30f);
@@ -169,13 +172,25 @@ public class MseClipTests
     }
 
     [Fact]
+    public void ALoneOutlierAmongFewValuesIsKept()
+    {
+        // 1,000 values and one outlier: clipping it costs more than all the rounding it saves.
+        var h = new long[ActivationRanges.Bins];
+        h[4] = 1000;
+        h[^1] = 1;
+        Assert.Equal(100f, ActivationRanges.MseClip(h, 100f, 255), 3);
+    }
+
+    [Fact]
     public void TheNetworkOutputIsNeverClipped()
     {
+        // The same heavy-bulk-plus-outlier distribution in a hidden tensor and in the output.
         var net = new Network("t", new Shape(2, 4, 4), [new ConvLayer("a", 3, 1), new ConvLayer("b", 2, 1, Relu: false)]);
         var ranges = new ActivationRanges();
+        float[] heavy = [.. Enumerable.Repeat(0.1f, 4_000_000), 50f];
         var acts = new Dictionary<string, float[]>
         {
-            [Network.InputName] = [1f], ["a"] = [.. Enumerable.Repeat(0.1f, 1000), 50f], ["b"] = [.. Enumerable.Repeat(0.1f, 1000), 50f],
+            [Network.InputName] = [1f], ["a"] = heavy, ["b"] = heavy,
         };
         ranges.Observe(acts);
         ranges.ObserveHistogram(acts, n => ranges[n]);
