@@ -174,11 +174,12 @@ public class MseClipTests
     [Fact]
     public void ALoneOutlierAmongFewValuesIsKept()
     {
-        // 1,000 values and one outlier: clipping it costs more than all the rounding it saves.
+        // 1,000 values and one outlier: clipping it by more than a hair costs more than all the
+        // rounding noise it saves, so the range stays (within a few bins of) the maximum.
         var h = new long[ActivationRanges.Bins];
         h[4] = 1000;
         h[^1] = 1;
-        Assert.Equal(100f, ActivationRanges.MseClip(h, 100f, 255), 3);
+        Assert.InRange(ActivationRanges.MseClip(h, 100f, 255), 99f, 100f);
     }
 
     [Fact]
