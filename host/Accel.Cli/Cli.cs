@@ -20,11 +20,20 @@ public static class Cli
         }
     }
 
-    public static GoldenDevice ParseDevice(string value) => value.ToLowerInvariant() switch
+    /// <summary>The golden model on the requested device; asking for CUDA where there is none is a user error.</summary>
+    public static IlgpuGoldenModel CreateGolden(GoldenDevice device) => IlgpuGoldenModel.Create(CheckDevice(device));
+
+    /// <summary>Fails early (before calibration or inference) when the device is not there.</summary>
+    public static GoldenDevice CheckDevice(GoldenDevice device) =>
+        device == GoldenDevice.Cuda && !IlgpuGoldenModel.CudaAvailable
+            ? throw new UserError("--device cuda: no CUDA device is visible to ILGPU on this machine (use --device cpu or auto)")
+            : device;
+
+    public static GoldenDevice ParseDevice(string value) => CheckDevice(value.ToLowerInvariant() switch
     {
         "auto" => GoldenDevice.Auto,
         "cpu" => GoldenDevice.Cpu,
         "cuda" => GoldenDevice.Cuda,
         _ => throw new UserError($"--device '{value}': expected auto, cpu or cuda"),
-    };
+    });
 }

@@ -23,8 +23,10 @@ public sealed record RgbImage(int Width, int Height, byte[] Pixels)
     {
         try
         {
-            using var stream = File.OpenRead(path);
-            var info = ImageInfo.FromStream(stream);
+            var bytes = File.ReadAllBytes(path);
+            if (JpegHeader.IsJpeg(bytes) && JpegHeader.Problem(bytes) is string problem)
+                throw new ImageException(path, problem);
+            var info = ImageInfo.FromStream(new MemoryStream(bytes));
             if (info is { Width: > 0, Height: > 0 } i) return (i.Width, i.Height);
         }
         catch (FileNotFoundException) { throw new ImageException(path, "file not found"); }
@@ -36,6 +38,8 @@ public sealed record RgbImage(int Width, int Height, byte[] Pixels)
     public static RgbImage Decode(byte[] bytes, string name)
     {
         if (bytes.Length == 0) throw new ImageException(name, "file is empty");
+        if (JpegHeader.IsJpeg(bytes) && JpegHeader.Problem(bytes) is string problem)
+            throw new ImageException(name, problem);
         ImageResult result;
         try { result = ImageResult.FromMemory(bytes, ColorComponents.RedGreenBlue); }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or NotSupportedException or OverflowException)

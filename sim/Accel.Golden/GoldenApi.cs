@@ -19,3 +19,17 @@ public interface IInt8Executor
     /// <summary>Runs one CHW int8 image (length = input shape elements).</summary>
     GoldenResult Run(QuantizedModel model, sbyte[] input);
 }
+
+/// <summary>The argument checks every <see cref="IInt8Executor"/> starts with.</summary>
+internal static class ExecutorInput
+{
+    public static Model.Networks.Network Check(QuantizedModel model, sbyte[] input)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(input);
+        var network = model.Network;
+        if (input.Length != network.InputShape.Elements)
+            throw new ArgumentException($"input has {input.Length} values, the network takes {network.InputShape} = {network.InputShape.Elements}");
+        return network;
+    }
+}

@@ -14,11 +14,7 @@ public sealed class ScalarReference : IInt8Executor
 
     public GoldenResult Run(QuantizedModel model, sbyte[] input)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(input);
-        var network = model.Network;
-        if (input.Length != network.InputShape.Elements)
-            throw new ArgumentException($"input has {input.Length} values, the network takes {network.InputShape} = {network.InputShape.Elements}");
+        var network = ExecutorInput.Check(model, input);
 
         var acts = new Dictionary<string, Int8Tensor>
         {

@@ -57,6 +57,13 @@ public class CliTests
     }
 
     [Fact]
+    public void CudaWithoutAGpuIsOneErrorLine()
+    {
+        if (Accel.Golden.IlgpuGoldenModel.CudaAvailable) return; // with a GPU, --device cuda is valid
+        AssertOneErrorLine(CliRunner.Run("golden", "squeezenet1_1", "--device", "cuda", "--calibration-count", "1"), "--device cuda");
+    }
+
+    [Fact]
     public void UnknownNetworkIsOneErrorLine() =>
         AssertOneErrorLine(CliRunner.Run("info", "squeezenet9"), "squeezenet9");
 

@@ -40,7 +40,7 @@ public static class BenchCommand
             var devices = new List<GoldenDevice> { Cli.ParseDevice(r.GetValue(device)!) };
             foreach (var d in devices)
             {
-                using var g = IlgpuGoldenModel.Create(d);
+                using var g = Cli.CreateGolden(d);
                 rows.Add(Time("ILGPU golden (int8)", g.DeviceName, qInputs, x => g.Run(q, x), macs));
             }
             var scalar = new ScalarReference();

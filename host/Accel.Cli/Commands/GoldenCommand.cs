@@ -83,7 +83,7 @@ public static class GoldenCommand
         if (images is not null && !q.Network.InputShape.Equals(new Shape(3, pre.Crop, pre.Crop)))
             throw new UserError($"network '{q.Network.Name}' takes a {q.Network.InputShape} input; images preprocess to 3x{pre.Crop}x{pre.Crop}");
 
-        using var golden = IlgpuGoldenModel.Create(device);
+        using var golden = Cli.CreateGolden(device);
         say($"golden model on {golden.DeviceName}");
         using var ort = !noFloat && floatSource.OnnxPath is not null ? new OnnxRuntimeSession(floatSource.OnnxPath) : null;
         var floatModel = floatSource.Float;

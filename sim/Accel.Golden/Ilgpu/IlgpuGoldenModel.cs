@@ -122,11 +122,7 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
 
     public GoldenResult Run(QuantizedModel model, sbyte[] input)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(input);
-        var network = model.Network;
-        if (input.Length != network.InputShape.Elements)
-            throw new ArgumentException($"input has {input.Length} values, the network takes {network.InputShape} = {network.InputShape.Elements}");
+        var network = ExecutorInput.Check(model, input);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
