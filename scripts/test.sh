@@ -41,7 +41,7 @@ for trx in "$results"/*.trx; do
   passed=$((passed + $(get passed)))
   failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
   # xunit skips are results with outcome NotExecuted; the counters element does not count them.
-  skipped=$((skipped + $(grep -o '<UnitTestResult [^>]*outcome="NotExecuted"' "$trx" | wc -l)))
+  skipped=$((skipped + $(grep -c '<UnitTestResult [^>]*outcome="NotExecuted"' <(grep -o '<UnitTestResult [^>]*>' "$trx") || true)))
 done
 echo "$passed passed, $failed failed, $skipped skipped"
 if (( status != 0 || failed != 0 )); then exit 1; fi
