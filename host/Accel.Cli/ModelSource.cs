@@ -78,8 +78,7 @@ public sealed class ModelSource
     public IReadOnlyList<float[]> CalibrationInputs(Preprocessing pre, string? dir, int count, Action<string> say)
     {
         dir ??= SharedData.DevImages;
-        if (dir is not null && !Network.InputShape.Equals(new Shape(3, pre.Crop, pre.Crop)))
-            throw new UserError($"network '{Network.Name}' takes a {Network.InputShape} input; images preprocess to 3x{pre.Crop}x{pre.Crop}");
+        if (dir is not null) RequireImageInput(Network, pre);
         if (dir is null)
         {
             say($"calibrating on {count} synthetic images (no image folder given and ../shared/data is absent)");
@@ -88,6 +87,13 @@ public sealed class ModelSource
         var images = ImageSet.Spread(ImageSet.Enumerate(dir), count);
         say($"calibrating on {images.Count} images from {dir}");
         return images.Select(img => pre.Apply(img.Path)).ToList();
+    }
+
+    /// <summary>Images can only feed a network whose input is what the preprocessing produces.</summary>
+    public static void RequireImageInput(Network network, Preprocessing pre)
+    {
+        if (!network.InputShape.Equals(new Shape(3, pre.Crop, pre.Crop)))
+            throw new UserError($"network '{network.Name}' takes a {network.InputShape} input; images preprocess to 3x{pre.Crop}x{pre.Crop}");
     }
 
     /// <summary>A generated picture, preprocessed, or a seeded tensor when the network's input is not an RGB image.</summary>

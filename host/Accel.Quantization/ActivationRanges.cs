@@ -13,7 +13,6 @@ public sealed class ActivationRanges
     private readonly Dictionary<string, double[]> _channelSums = new();
 
     public int Images { get; private set; }
-    public IReadOnlyDictionary<string, float> MaxAbs => _maxAbs;
     public bool HasHistograms => _histograms.Count > 0;
 
     /// <summary>First pass: the largest magnitude of every tensor.</summary>

@@ -80,8 +80,7 @@ public static class GoldenCommand
         var inputs = images is null
             ? [("generated", (int?)null, source.SyntheticInput(pre, 1234))]
             : images.Select(i => (i.Path, i.Label, (float[])null!)).ToList();
-        if (images is not null && !q.Network.InputShape.Equals(new Shape(3, pre.Crop, pre.Crop)))
-            throw new UserError($"network '{q.Network.Name}' takes a {q.Network.InputShape} input; images preprocess to 3x{pre.Crop}x{pre.Crop}");
+        if (images is not null) ModelSource.RequireImageInput(q.Network, pre);
 
         using var golden = Cli.CreateGolden(device);
         say($"golden model on {golden.DeviceName}");
@@ -93,7 +92,6 @@ public static class GoldenCommand
         {
             var input = given ?? pre.Apply(path);
             var result = golden.Run(q, q.QuantizeInput(input));
-            var logits = result.Output.Data;
             var top5 = Classification.TopK(q, result, 5);
 
             int[]? floatTop5 = null;

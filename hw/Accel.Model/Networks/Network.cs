@@ -151,8 +151,6 @@ public sealed class Network
     public Node this[string nodeName] => _byName.TryGetValue(nodeName, out var n) ? n
         : throw new KeyNotFoundException($"network '{Name}' has no node '{nodeName}'");
 
-    public bool TryGetNode(string nodeName, out Node node) => _byName.TryGetValue(nodeName, out node!);
-
     public IEnumerable<Node> Convolutions => Nodes.Where(n => n.Op is ConvLayer);
 
     /// <summary>Same layers on a different input size (shapes re-inferred).</summary>
