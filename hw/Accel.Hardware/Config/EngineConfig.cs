@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Accel.Hardware.Config;
+
+/// <summary>
+/// The one hardware configuration of the engine: named defaults, every derived size computed
+/// and checked here at construction, variants made with <c>with</c>. The same record writes
+/// the Verilog, the C header of the harness and the C# constants, so they cannot drift.
+/// Buffer depths of null are sized to the schedule by the generator.
+/// </summary>
+public sealed record EngineConfig
+{
+    public const int DataBits = 8;
+    /// <summary>A 9-bit signed operand carries both int8 and zero-extended uint8 activations (rule LOAD_ACTIVATION).</summary>
+    public const int OperandBits = DataBits + 1;
+    /// <summary>|x * w| &lt;= 255 * 128 &lt; 2^15: a signed 17-bit product is exact.</summary>
+    public const int ProductBits = OperandBits + DataBits;
+    public const int MultiplierBits = 16;
+    public const int ShiftBits = 6;
+    /// <summary>ACTIVATION_RANGE bounds span -128..255: 10-bit signed.</summary>
+    public const int RangeBits = 10;
+    public const int BiasBits = 32;
+    /// <summary>Per output channel requantization word: M (16) | S (6).</summary>
+    public const int RequantLaneBits = MultiplierBits + ShiftBits;
+    /// <summary>Dimension fields (heights, widths, group and tile counts) are 12 bits: up to 4095.</summary>
+    public const int DimBits = 12;
+    public const int MinDimension = 2, MaxDimension = 32;
+
+    public int Rows { get; init; } = 16;
+    public int Cols { get; init; } = 16;
+    public int AccumulatorBits { get; init; } = 32;
+    public double ClockMHz { get; init; } = 100;
+    /// <summary>Activation buffer depth in words of <see cref="Rows"/> channels.</summary>
+    public int? ActivationDepth { get; init; }
+    /// <summary>Weight buffer depth in words of <see cref="Cols"/> weights (one array row).</summary>
+    public int? WeightDepth { get; init; }
+    /// <summary>Accumulator bank depth in output pixels (two banks: one fills while one drains).</summary>
+    public int AccumulatorDepth { get; init; } = 1024;
+    /// <summary>Channel-parameter buffer depth in output-channel tiles.</summary>
+    public int? ParamDepth { get; init; }
+    public int? ProgramDepth { get; init; }
+
+    /// <summary>Checks every field and the relations between them; throws <see cref="ConfigException"/> naming the field.</summary>
+    public EngineConfig Validate()
+    {
+        if (Rows < MinDimension || Rows > MaxDimension) throw new ConfigException("rows", $"must be in {MinDimension}..{MaxDimension}, got {Rows}");
+        if (Cols < MinDimension || Cols > MaxDimension) throw new ConfigException("cols", $"must be in {MinDimension}..{MaxDimension}, got {Cols}");
+        if (Rows != Cols)
+            throw new ConfigException("cols", $"the engine stores {Rows}-channel activation words and drains {Cols} channels per pixel; only square arrays are supported (rows = cols), got {Rows}x{Cols}");
+        if (AccumulatorBits < BiasBits || AccumulatorBits > 48)
+            throw new ConfigException("accumulatorBits", $"must be in {BiasBits}..48 (the contract's int32 accumulator and bias), got {AccumulatorBits}");
+        if (ClockMHz <= 0 || ClockMHz > 1000) throw new ConfigException("clockMHz", $"must be in (0, 1000], got {ClockMHz}");
+        if (AccumulatorDepth < 1 || AccumulatorDepth > 1 << 20) throw new ConfigException("accumulatorDepth", $"must be in 1..2^20, got {AccumulatorDepth}");
+        Positive(ActivationDepth, "activationDepth");
+        Positive(WeightDepth, "weightDepth");
+        Positive(ParamDepth, "paramDepth");
+        Positive(ProgramDepth, "programDepth");
+        return this;
+    }
+
+    private static void Positive(int? value, string field)
+    {
+        if (value is { } v && (v < 1 || v > 1 << 24)) throw new ConfigException(field, $"must be in 1..2^24, got {v}");
+    }
+
+    // ---- derived sizes ----
+    /// <summary>Channels per activation word (the array's input lanes).</summary>
+    public int Lanes => Rows;
+    public int PsumBits => ProductBits + Log2Ceil(Rows);
+    public int ActivationWordBits => Rows * DataBits;
+    public int WeightWordBits => Cols * DataBits;
+    /// <summary>A channel-parameter word: Cols biases, then Cols (M, S) pairs.</summary>
+    public int ParamWordBits => Cols * (BiasBits + RequantLaneBits);
+    /// <summary>Cycles from a pixel entering row 0 of the array to its deskewed column sums.</summary>
+    public int ArrayLatency => Rows + Cols - 1;
+
+    public static int Log2Ceil(int n)
+    {
+        int b = 0;
+        while ((1L << b) < n) b++;
+        return b;
+    }
+
+    /// <summary>True when every buffer depth is set (the generator resolves nulls from the schedule).</summary>
+    public bool IsResolved => ActivationDepth is not null && WeightDepth is not null && ParamDepth is not null && ProgramDepth is not null;
+
+    public EngineConfig RequireResolved() =>
+        IsResolved ? this : throw new InvalidOperationException("buffer depths must be resolved before building RTL");
+
+    public int ActivationAddressBits => AddressBits(ActivationDepth!.Value);
+    public int WeightAddressBits => AddressBits(WeightDepth!.Value);
+    public int ParamAddressBits => AddressBits(ParamDepth!.Value);
+    public int ProgramAddressBits => AddressBits(ProgramDepth!.Value);
+    public int AccumulatorAddressBits => AddressBits(AccumulatorDepth);
+    /// <summary>Bits of a pixel count in 1..AccumulatorDepth.</summary>
+    public int PixelCountBits => Log2Ceil(AccumulatorDepth + 1);
+    public int RowIndexBits => AddressBits(Rows);
+
+    /// <summary>Address bits for a memory of <paramref name="depth"/> words (at least 1).</summary>
+    public static int AddressBits(int depth) => Math.Max(1, Log2Ceil(depth));
+
+    /// <summary>A short stable hash of every field (named in emitted file headers and cache keys).</summary>
+    public string Hash()
+    {
+        var json = JsonSerializer.Serialize(this);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
+    }
+
+    public override string ToString() => $"{Rows}x{Cols}";
+}
+
+/// <summary>A configuration field out of range; <see cref="Field"/> names it.</summary>
+public sealed class ConfigException(string field, string message) : Exception($"configuration field '{field}': {message}")
+{
+    public string Field { get; } = field;
+}

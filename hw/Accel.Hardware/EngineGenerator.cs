@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Text;
+using Accel.Hardware.Config;
+using Accel.Hardware.Program;
+using Accel.Hardware.Rtl;
+using Accel.Hardware.Schedule;
+using Accel.Model.Data;
+
+namespace Accel.Hardware;
+
+/// <summary>
+/// Writes everything a schedule's engine needs: one Verilog file per generated module, the
+/// hand-written primitives, <c>accel_config.h</c> and <c>AccelConfig.g.cs</c> (the constants the
+/// harness and host code compile against), the program image and the schedule report.
+/// </summary>
+public static class EngineGenerator
+{
+    public const string ConfigHeader = "accel_config.h";
+
+    /// <summary>Generated and primitive Verilog files written to <paramref name="directory"/>, in dependency order.</summary>
+    public static IReadOnlyList<string> WriteRtl(EngineConfig config, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var header = EngineRtl.Header(config);
+        var files = new List<string>();
+        foreach (var primitive in EngineRtl.Primitives)
+        {
+            var target = Path.Combine(directory, primitive);
+            File.WriteAllText(target, File.ReadAllText(PrimitivePath(primitive)));
+            files.Add(target);
+        }
+        foreach (var module in EngineRtl.Build(config))
+        {
+            var target = Path.Combine(directory, module.Name + ".v");
+            WriteIfChanged(target, VerilogEmitter.Emit(module, header));
+            files.Add(target);
+        }
+        WriteIfChanged(Path.Combine(directory, ConfigHeader), CHeader(config));
+        WriteIfChanged(Path.Combine(directory, "AccelConfig.g.cs"), CSharpConstants(config));
+        return files;
+    }
+
+    /// <summary>RTL plus the program image (<c>program.hex</c>) and the report (<c>schedule.md</c>).</summary>
+    public static IReadOnlyList<string> Write(EngineSchedule schedule, string directory)
+    {
+        var files = WriteRtl(schedule.Config, directory).ToList();
+        var hex = new StringBuilder();
+        int digits = (schedule.Format.Bits + 3) / 4;
+        foreach (var word in EngineImage.EncodeProgram(schedule))
+            hex.AppendLine(word.ToString("x", CultureInfo.InvariantCulture).TrimStart('0').PadLeft(digits, '0')[^digits..]);
+        var programPath = Path.Combine(directory, "program.hex");
+        File.WriteAllText(programPath, hex.ToString());
+        var reportPath = Path.Combine(directory, "schedule.md");
+        File.WriteAllText(reportPath, ScheduleReport.Markdown(schedule));
+        files.Add(programPath);
+        files.Add(reportPath);
+        return files;
+    }
+
+    public static string CHeader(EngineConfig c)
+    {
+        var f = new InstructionFormat(c);
+        var sb = new StringBuilder();
+        sb.AppendLine($"// {EngineRtl.Header(c)[0]}");
+        sb.AppendLine("#pragma once");
+        foreach (var (name, value) in Constants(c, f))
+            sb.AppendLine(CultureInfo.InvariantCulture, $"#define ACCEL_{name} {value}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"#define ACCEL_CONFIG_HASH \"{c.Hash()}\"");
+        return sb.ToString();
+    }
+
+    public static string CSharpConstants(EngineConfig c)
+    {
+        var f = new InstructionFormat(c);
+        var sb = new StringBuilder();
+        sb.AppendLine($"// {EngineRtl.Header(c)[0]}");
+        sb.AppendLine("namespace Accel.Generated;");
+        sb.AppendLine();
+        sb.AppendLine("public static class AccelConfig");
+        sb.AppendLine("{");
+        foreach (var (name, value) in Constants(c, f))
+            sb.AppendLine(CultureInfo.InvariantCulture, $"    public const int {ToPascal(name)} = {value};");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"    public const string ConfigHash = \"{c.Hash()}\";");
+        sb.AppendLine("}");
+        return sb.ToString();
+    }
+
+    private static IEnumerable<(string Name, long Value)> Constants(EngineConfig c, InstructionFormat f) =>
+    [
+        ("ROWS", c.Rows), ("COLS", c.Cols), ("ACC_BITS", c.AccumulatorBits),
+        ("HOST_BITS", Engine.Top.HostBits(c, f)), ("ACT_BITS", c.ActivationWordBits), ("WEIGHT_BITS", c.WeightWordBits),
+        ("PARAM_BITS", c.ParamWordBits), ("INSN_BITS", f.Bits),
+        ("ACT_DEPTH", c.ActivationDepth!.Value), ("WEIGHT_DEPTH", c.WeightDepth!.Value), ("PARAM_DEPTH", c.ParamDepth!.Value),
+        ("PROGRAM_DEPTH", c.ProgramDepth!.Value), ("ACC_DEPTH", c.AccumulatorDepth),
+    ];
+
+    private static string ToPascal(string name) =>
+        string.Concat(name.Split('_').Select(p => p[0] + p[1..].ToLowerInvariant()));
+
+    private static void WriteIfChanged(string path, string text)
+    {
+        if (File.Exists(path) && File.ReadAllText(path) == text) return;
+        File.WriteAllText(path, text);
+    }
+
+    /// <summary>hw/rtl/NAME in the repository (or next to the assembly when installed).</summary>
+    public static string PrimitivePath(string name)
+    {
+        var beside = Path.Combine(AppContext.BaseDirectory, "rtl", name);
+        if (File.Exists(beside)) return beside;
+        var root = SharedData.RepositoryRoot ?? throw new FileNotFoundException($"hw/rtl/{name}: repository not found");
+        return Path.Combine(root, "hw", "rtl", name);
+    }
+}

@@ -1,0 +1,92 @@
+using System.Numerics;
+using Accel.Hardware.Config;
+using Accel.Hardware.Schedule;
+using Accel.Model.Quantized;
+
+namespace Accel.Hardware.Program;
+
+/// <summary>
+/// The buffer contents a schedule needs before it runs: the program (one descriptor per op
+/// plus END), the weight words (per conv: tile, input group, ky, kx, array row; Cols weights a
+/// word) and the channel-parameter words (per conv tile: Cols biases, then Cols (M, S) pairs).
+/// Lanes past a layer's channels, and input lanes that are concat holes, hold zero weights.
+/// </summary>
+public sealed class EngineImage
+{
+    private EngineImage(IReadOnlyList<BigInteger> program, IReadOnlyList<BigInteger> weights, IReadOnlyList<BigInteger> parameters)
+    {
+        Program = program;
+        Weights = weights;
+        Parameters = parameters;
+    }
+
+    public IReadOnlyList<BigInteger> Program { get; }
+    public IReadOnlyList<BigInteger> Weights { get; }
+    public IReadOnlyList<BigInteger> Parameters { get; }
+
+    public static IReadOnlyList<BigInteger> EncodeProgram(EngineSchedule schedule)
+    {
+        var format = schedule.Format;
+        var words = schedule.Ops.Select(op => format.Encode(op.Fields)).ToList();
+        words.Add(format.Encode(new Dictionary<string, long> { ["opcode"] = (long)Opcode.End }));
+        return words;
+    }
+
+    public static EngineImage Build(EngineSchedule schedule, IReadOnlyDictionary<string, QuantizedConv> convs)
+    {
+        var c = schedule.Config;
+        int rows = c.Rows, cols = c.Cols;
+        var weights = new BigInteger[schedule.WeightWords];
+        var parameters = new BigInteger[schedule.ParamWords];
+        foreach (var op in schedule.Ops.Where(o => o.Opcode == Opcode.Conv))
+        {
+            if (!convs.TryGetValue(op.Node, out var q))
+                throw new ScheduleException($"layer '{op.Node}': no quantized weights");
+            int cout = op.Output.Shape.Channels, cin = op.Input.Shape.Channels, k = (int)op.Fields["kernel"];
+            var logical = op.Input.LogicalChannels(rows);
+            int groups = op.Input.Groups, word = op.WeightBase;
+            var bytes = new byte[cols];
+            for (int tile = 0; tile < op.OutputTiles; tile++)
+            {
+                for (int g = 0; g < groups; g++)
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++)
+                            for (int r = 0; r < rows; r++)
+                            {
+                                int ic = logical[g * rows + r];
+                                for (int col = 0; col < cols; col++)
+                                {
+                                    int oc = tile * cols + col;
+                                    bytes[col] = ic < 0 || oc >= cout ? (byte)0 : (byte)q.Weights[((oc * cin + ic) * k + ky) * k + kx];
+                                }
+                                weights[word++] = FromBytes(bytes);
+                            }
+                var p = BigInteger.Zero;
+                for (int col = 0; col < cols; col++)
+                {
+                    int oc = tile * cols + col;
+                    long bias = oc < cout ? q.Bias[oc] : 0;
+                    // An unused lane requantizes 0 with M = 0, S = 1: it stays 0.
+                    long m = oc < cout ? q.Requant[oc].Multiplier : 0, s = oc < cout ? q.Requant[oc].Shift : 1;
+                    p |= (new BigInteger(bias) & uint.MaxValue) << (col * EngineConfig.BiasBits);
+                    p |= (new BigInteger(m) | new BigInteger(s) << EngineConfig.MultiplierBits)
+                        << (cols * EngineConfig.BiasBits + col * EngineConfig.RequantLaneBits);
+                }
+                parameters[op.ParamBase + tile] = p;
+            }
+        }
+        return new EngineImage(EncodeProgram(schedule), weights, parameters);
+    }
+
+    /// <summary>Little-endian bytes -> unsigned word.</summary>
+    public static BigInteger FromBytes(ReadOnlySpan<byte> bytes) => new(bytes, isUnsigned: true, isBigEndian: false);
+
+    /// <summary>Unsigned word -> exactly <paramref name="length"/> little-endian bytes.</summary>
+    public static void ToBytes(BigInteger word, Span<byte> destination)
+    {
+        destination.Clear();
+        if (word.IsZero) return;
+        if (!word.TryWriteBytes(destination, out _, isUnsigned: true, isBigEndian: false))
+            throw new ArgumentException($"word does not fit in {destination.Length} bytes");
+    }
+}

@@ -1,0 +1,78 @@
+using System.Numerics;
+using Accel.Hardware.Config;
+
+namespace Accel.Hardware.Program;
+
+public enum Opcode { End = 0, Conv = 1, MaxPool = 2 }
+
+/// <summary>One field of the controller's instruction word.</summary>
+public sealed record InstructionField(string Name, int Offset, int Width, bool Signed = false);
+
+/// <summary>
+/// The layout of one layer descriptor, derived from the configuration: address fields are
+/// exactly as wide as the buffers they address. The encoder (C#) and the decoder slices in the
+/// generated Verilog both read this table, so they cannot disagree.
+/// </summary>
+public sealed class InstructionFormat
+{
+    private readonly Dictionary<string, InstructionField> _byName;
+
+    public InstructionFormat(EngineConfig config)
+    {
+        config.RequireResolved();
+        int a = config.ActivationAddressBits, w = config.WeightAddressBits, p = config.ParamAddressBits, d = EngineConfig.DimBits;
+        var spec = new (string Name, int Width, bool Signed)[]
+        {
+            ("opcode", 2, false),
+            ("in_base", a, false), ("in_h", d, false), ("in_w", d, false), ("in_plane", a, false),
+            ("in_groups", d, false), ("in_unsigned", 1, false),
+            ("out_base", a, false), ("out_h", d, false), ("out_w", d, false), ("out_plane", a, false),
+            ("kernel", 4, false), ("stride", 4, false), ("pad", 4, false),
+            ("oc_tiles", d, false), ("bands", d, false), ("band_rows", d, false), ("band_out_step", a, false),
+            ("wgt_base", w, false), ("wgt_oct_stride", w, false), ("passes_per_band", 16, false),
+            ("par_base", p, false),
+            ("lo", EngineConfig.RangeBits, true), ("hi", EngineConfig.RangeBits, true),
+        };
+        var fields = new List<InstructionField>();
+        int offset = 0;
+        foreach (var (name, width, signed) in spec)
+        {
+            fields.Add(new InstructionField(name, offset, width, signed));
+            offset += width;
+        }
+        Fields = fields;
+        Bits = offset;
+        _byName = fields.ToDictionary(f => f.Name, StringComparer.Ordinal);
+    }
+
+    public IReadOnlyList<InstructionField> Fields { get; }
+    public int Bits { get; }
+    public InstructionField this[string name] => _byName[name];
+
+    /// <summary>Packs named values; a value that does not fit its field is an error naming it.</summary>
+    public BigInteger Encode(IReadOnlyDictionary<string, long> values)
+    {
+        var word = BigInteger.Zero;
+        foreach (var (name, value) in values)
+        {
+            if (!_byName.TryGetValue(name, out var f)) throw new ArgumentException($"no instruction field '{name}'");
+            long min = f.Signed ? -(1L << (f.Width - 1)) : 0;
+            long max = f.Signed ? (1L << (f.Width - 1)) - 1 : (1L << f.Width) - 1;
+            if (value < min || value > max)
+                throw new ScheduleException($"instruction field '{name}' = {value} does not fit in {f.Width} bits ({min}..{max})");
+            var bits = new BigInteger(value) & ((BigInteger.One << f.Width) - 1);
+            word |= bits << f.Offset;
+        }
+        return word;
+    }
+
+    public long Decode(BigInteger word, string name)
+    {
+        var f = _byName[name];
+        long raw = (long)((word >> f.Offset) & ((BigInteger.One << f.Width) - 1));
+        return f.Signed && raw >= 1L << (f.Width - 1) ? raw - (1L << f.Width) : raw;
+    }
+}
+
+/// <summary>A network that cannot be scheduled on the configuration; the message names the layer and the resource.</summary>
+public sealed class ScheduleException(string message) : Exception(message);

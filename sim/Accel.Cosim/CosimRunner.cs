@@ -1,0 +1,248 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Text.Json;
+using Accel.Cosim.Verilator;
+using Accel.Hardware;
+using Accel.Hardware.Config;
+using Accel.Hardware.Engine;
+using Accel.Hardware.Program;
+using Accel.Hardware.Schedule;
+using Accel.Model.Arithmetic;
+using Accel.Model.Quantized;
+
+namespace Accel.Cosim;
+
+/// <summary>How a cosim run is carried out.</summary>
+public sealed record CosimOptions
+{
+    /// <summary>Write a VCD of the whole run to this path (builds the traced harness variant).</summary>
+    public string? TracePath { get; init; }
+    /// <summary>Where generated RTL, stimulus and results go; a fresh temporary folder when null (deleted after a clean run).</summary>
+    public string? WorkDirectory { get; init; }
+    /// <summary>Verilator --threads for the model (null: single-threaded).</summary>
+    public int? Threads { get; init; }
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(20);
+    public string? CacheRoot { get; init; }
+}
+
+/// <summary>The first element where the RTL and the golden model differ, and how many differ in that tensor.</summary>
+public sealed record Mismatch(string Node, int Channel, int Y, int X, int Expected, int Got, int Count)
+{
+    public override string ToString() =>
+        $"layer '{Node}' channel {Channel} y {Y} x {X}: expected {Expected}, got {Got} ({Count} element(s) differ)";
+}
+
+/// <summary>Measured and predicted figures of one engine instruction.</summary>
+public sealed record LayerResult(string Node, string Layer, string Op, long Cycles, long ActiveCycles, long IdealCycles,
+    long PredictedCycles, bool BitExact, Mismatch? FirstMismatch)
+{
+    public double Utilization => Cycles == 0 ? 0 : (double)IdealCycles / Cycles;
+}
+
+public sealed record CosimResult(
+    EngineSchedule Schedule,
+    IReadOnlyList<LayerResult> Layers,
+    long TotalCycles,
+    bool BitExact,
+    Mismatch? FirstMismatch,
+    string? DumpDirectory,
+    BuildResult Build,
+    TimeSpan SimulationTime,
+    string? TracePath)
+{
+    public long IdealCycles => Layers.Sum(l => l.IdealCycles);
+    public double Utilization => TotalCycles == 0 ? 0 : (double)IdealCycles / TotalCycles;
+}
+
+/// <summary>
+/// Runs a schedule on its generated RTL in Verilator and compares every node's output with
+/// the golden model, element by element. The RTL is built once per distinct configuration
+/// (content-hash cache); buffer depths are rounded up (see <see cref="CosimBuildProfile"/>) so
+/// that different layers share builds.
+/// </summary>
+public static class CosimRunner
+{
+    public static CosimResult Run(EngineSchedule schedule, IReadOnlyDictionary<string, QuantizedConv> convs, sbyte[] input,
+        IReadOnlyDictionary<string, sbyte[]> expected, CosimOptions? options = null)
+    {
+        options ??= new CosimOptions();
+        var c = schedule.Config.RequireResolved();
+        bool temporary = options.WorkDirectory is null;
+        var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "accel-cosim-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(work);
+        var rtlDir = Path.Combine(work, "rtl");
+        var sources = EngineGenerator.WriteRtl(c, rtlDir);
+
+        var build = new VerilatorBuild(sources, rtlDir, trace: options.TracePath is not null, threads: options.Threads);
+        if (options.CacheRoot is not null) build = new VerilatorBuild(sources, rtlDir, options.TracePath is not null, options.Threads) { CacheRoot = options.CacheRoot };
+        var built = build.Build();
+
+        var image = EngineImage.Build(schedule, convs);
+        var format = schedule.Format;
+        int hostBytes = Top.HostBits(c, format) / 8, lanes = c.Lanes;
+        var inputPlacement = schedule.Tensors[schedule.InputTensor];
+        var outputs = OutputTensors(schedule);
+
+        var stimulusPath = Path.Combine(work, "stimulus.bin");
+        using (var w = StimulusWriter.Create(stimulusPath, hostBytes))
+        {
+            w.Write(HostMemory.Program, 0, Words(image.Program, hostBytes));
+            if (image.Weights.Count > 0) w.Write(HostMemory.Weights, 0, Words(image.Weights, hostBytes));
+            if (image.Parameters.Count > 0) w.Write(HostMemory.ChannelParams, 0, Words(image.Parameters, hostBytes));
+            w.Write(HostMemory.Activations, (uint)inputPlacement.Base, Widen(inputPlacement.Pack(input, lanes), lanes, hostBytes));
+            w.Run((ulong)Math.Max(1_000_000, schedule.PredictedCycles * 4));
+            foreach (var t in outputs) w.Read((uint)t.Base, (uint)t.Words);
+            w.End();
+        }
+
+        var sw = Stopwatch.StartNew();
+        HarnessResult result;
+        try
+        {
+            result = HarnessProcess.Run(built.Executable, stimulusPath, Path.Combine(work, "output.bin"), Path.Combine(work, "report.json"),
+                options.TracePath, options.Timeout);
+        }
+        catch (CosimTimeoutException e)
+        {
+            throw new CosimException($"the engine did not finish within {e.Report?.Runs.FirstOrDefault()?.Cycles ?? 0} cycles " +
+                $"(predicted {schedule.PredictedCycles}); work files kept in {work}" + (options.TracePath is null ? "; rerun with --trace for a VCD" : ""), e);
+        }
+        sw.Stop();
+
+        var run = result.Report.Runs[0];
+        var got = new Dictionary<string, sbyte[]>(StringComparer.Ordinal);
+        for (int i = 0; i < outputs.Count; i++)
+            got[outputs[i].Name] = outputs[i].Unpack(result.Output.Reads[i], lanes);
+
+        Mismatch? first = null;
+        var layerResults = new List<LayerResult>();
+        long previousRetire = 0, previousActive = 0;
+        if (run.Instructions.Count != schedule.Ops.Count)
+            throw new CosimException($"the engine retired {run.Instructions.Count} instructions, the program has {schedule.Ops.Count}");
+        for (int i = 0; i < schedule.Ops.Count; i++)
+        {
+            var op = schedule.Ops[i];
+            var retired = run.Instructions[i];
+            long cycles = (long)retired.RetireCycle - previousRetire, active = (long)retired.ActiveCycles - previousActive;
+            previousRetire = (long)retired.RetireCycle;
+            previousActive = (long)retired.ActiveCycles;
+            var mismatch = Compare(op.Node, op.Output, expected, got);
+            first ??= mismatch;
+            layerResults.Add(new LayerResult(op.Node, op.Layer, op.Opcode.ToString(), cycles, active, op.Cost.IdealCycles, op.Cost.Cycles,
+                mismatch is null, mismatch));
+        }
+        // Concats have no instruction: check them as tensors too.
+        foreach (var t in outputs.Where(t => schedule.Ops.All(o => o.Node != t.Name)))
+            first ??= Compare(t.Name, t, expected, got);
+
+        string? dumpDir = null;
+        if (first is not null)
+        {
+            dumpDir = Path.Combine(work, "mismatch");
+            Dump(dumpDir, outputs, expected, got, first);
+        }
+        else if (temporary)
+        {
+            TryDelete(work);
+        }
+        return new CosimResult(schedule, layerResults, (long)run.Cycles, first is null, first, dumpDir, built, sw.Elapsed, options.TracePath);
+    }
+
+    /// <summary>Every tensor the program writes: op outputs, and concats as a whole.</summary>
+    private static List<TensorPlacement> OutputTensors(EngineSchedule schedule)
+    {
+        var list = new List<TensorPlacement>();
+        foreach (var node in schedule.Nodes)
+            if (node.Name != schedule.InputTensor && schedule.Tensors.TryGetValue(node.Name, out var t) && node.Op is not Model.Networks.DropoutLayer)
+                list.Add(t);
+        return list;
+    }
+
+    private static Mismatch? Compare(string node, TensorPlacement t, IReadOnlyDictionary<string, sbyte[]> expected, IReadOnlyDictionary<string, sbyte[]> got)
+    {
+        if (!expected.TryGetValue(node, out var want)) throw new CosimException($"no golden output for layer '{node}'");
+        var have = got[node];
+        if (want.Length != have.Length) throw new CosimException($"layer '{node}': golden has {want.Length} values, the RTL {have.Length}");
+        int count = 0, firstIndex = -1;
+        for (int i = 0; i < want.Length; i++)
+            if (want[i] != have[i])
+            {
+                if (firstIndex < 0) firstIndex = i;
+                count++;
+            }
+        if (count == 0) return null;
+        int plane = t.Shape.Height * t.Shape.Width;
+        int ch = firstIndex / plane, y = firstIndex % plane / t.Shape.Width, x = firstIndex % t.Shape.Width;
+        return new Mismatch(node, ch, y, x, Int8Arithmetic.Load(want[firstIndex], t.Unsigned), Int8Arithmetic.Load(have[firstIndex], t.Unsigned), count);
+    }
+
+    private static void Dump(string dir, IEnumerable<TensorPlacement> tensors, IReadOnlyDictionary<string, sbyte[]> expected,
+        IReadOnlyDictionary<string, sbyte[]> got, Mismatch first)
+    {
+        Directory.CreateDirectory(dir);
+        var index = new List<object>();
+        foreach (var t in tensors)
+        {
+            string safe = t.Name.Replace('/', '_');
+            File.WriteAllBytes(Path.Combine(dir, safe + ".expected.i8"), (byte[])(Array)expected[t.Name]);
+            File.WriteAllBytes(Path.Combine(dir, safe + ".got.i8"), (byte[])(Array)got[t.Name]);
+            index.Add(new { name = t.Name, shape = new[] { t.Shape.Channels, t.Shape.Height, t.Shape.Width }, dtype = t.Unsigned ? "uint8" : "int8",
+                expected = safe + ".expected.i8", got = safe + ".got.i8" });
+        }
+        File.WriteAllText(Path.Combine(dir, "index.json"), JsonSerializer.Serialize(new { firstMismatch = first.ToString(), tensors = index },
+            new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    private static byte[] Words(IReadOnlyList<BigInteger> words, int hostBytes)
+    {
+        var bytes = new byte[words.Count * hostBytes];
+        for (int i = 0; i < words.Count; i++) EngineImage.ToBytes(words[i], bytes.AsSpan(i * hostBytes, hostBytes));
+        return bytes;
+    }
+
+    /// <summary>Activation words (lanes bytes) widened to host words.</summary>
+    private static byte[] Widen(byte[] packed, int lanes, int hostBytes)
+    {
+        int n = packed.Length / lanes;
+        var bytes = new byte[n * hostBytes];
+        for (int i = 0; i < n; i++) packed.AsSpan(i * lanes, lanes).CopyTo(bytes.AsSpan(i * hostBytes));
+        return bytes;
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try { Directory.Delete(dir, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>
+/// Buffer depths for cosim builds: what the schedule needs, rounded up to a power of two with
+/// generous minimums, so one Verilator build serves many layers of an array size.
+/// </summary>
+public static class CosimBuildProfile
+{
+    public const int MinActivationDepth = 1 << 16, MinWeightDepth = 1 << 14, MinParamDepth = 256, MinProgramDepth = 16;
+
+    public static EngineSchedule Plan(Model.Networks.Network network, EngineConfig requested, IReadOnlyList<Model.Networks.Node>? nodes = null,
+        string inputTensor = Model.Networks.Network.InputName)
+    {
+        var needs = ScheduleCompiler.Plan(network, requested with { ActivationDepth = null, WeightDepth = null, ParamDepth = null, ProgramDepth = null }, nodes, inputTensor);
+        var sized = requested with
+        {
+            ActivationDepth = requested.ActivationDepth ?? RoundUp(needs.ActivationWords, MinActivationDepth),
+            WeightDepth = requested.WeightDepth ?? RoundUp(needs.WeightWords, MinWeightDepth),
+            ParamDepth = requested.ParamDepth ?? RoundUp(needs.ParamWords, MinParamDepth),
+            ProgramDepth = requested.ProgramDepth ?? RoundUp(needs.Ops.Count + 1, MinProgramDepth),
+        };
+        return ScheduleCompiler.Plan(network, sized, nodes, inputTensor);
+    }
+
+    private static int RoundUp(int needed, int minimum)
+    {
+        int depth = minimum;
+        while (depth < needed) depth *= 2;
+        return depth;
+    }
+}
