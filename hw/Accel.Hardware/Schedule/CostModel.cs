@@ -19,31 +19,43 @@ public static class CostModel
     /// <summary>The weight loader's idle cycle before a load, and the cycle the bank turns ready.</summary>
     public const int LoadHandshake = 3;
 
-    /// <summary>Cycles a pass whose band holds <paramref name="pixels"/> occupies the feeder.</summary>
-    public static long PassCycles(EngineConfig c, long pixels)
+    /// <summary>Cycles the feeder spends on a band of <paramref name="pixels"/> pixels and <paramref name="passes"/> passes.</summary>
+    public static long BandCycles(EngineConfig c, long pixels, long passes)
     {
-        // The feeder spends the band's pixels plus one cycle between passes. With two weight banks a
-        // pass can only start once the pass two back has left the array (bank release delay) and the
-        // loader has refilled that bank, which bounds short passes.
-        long feed = pixels + 1;
-        long release = c.Rows + c.Cols + 4;
-        long loaderBound = (pixels + 1 + release + c.Rows + LoadHandshake + 1) / 2;
+        // Each pass takes its pixels plus one cycle between passes. With two weight banks, pass n+2
+        // can start only after pass n has left the array (release delay Rows+Cols+4, then one
+        // cycle to see it), the loader has refilled the bank (Rows reads, one write cycle, one to
+        // see it ready) and the feeder has seen that: 2 passes per (pixels + 2*Rows + Cols + 7).
+        long feed = passes * (pixels + 1);
+        long loaderBound = (passes * (pixels + 2L * c.Rows + c.Cols + 7) + 1) / 2;
         return Math.Max(feed, loaderBound);
     }
 
+    /// <summary>
+    /// A convolution, band by band in execution order: a band's first pass waits for its
+    /// accumulator bank (drained two bands earlier); the drain of a band starts once its last
+    /// pixel is accumulated and the previous drain is done, and takes one cycle per pixel.
+    /// </summary>
     public static OpCost Conv(EngineConfig c, int outH, int outW, int outputTiles, int bandRows, int passesPerBand, long macs)
     {
-        long cycles = Dispatch + c.Rows + LoadHandshake;
-        int lastBandPixels = 0;
+        long feederFree = Dispatch + c.Rows + LoadHandshake;
+        var bankFree = new long[2];
+        long drainEnd = 0, lastWrite = 0;
+        int band = 0;
         for (int tile = 0; tile < outputTiles; tile++)
-            for (int y0 = 0; y0 < outH; y0 += bandRows)
+            for (int y0 = 0; y0 < outH; y0 += bandRows, band++)
             {
                 int pixels = Math.Min(bandRows, outH - y0) * outW;
-                cycles += passesPerBand * PassCycles(c, pixels);
-                lastBandPixels = pixels;
+                long start = Math.Max(feederFree, bankFree[band % 2]);
+                long end = start + BandCycles(c, pixels, passesPerBand);
+                feederFree = end;
+                long accumulated = end + FeedStages + c.ArrayLatency;
+                long drainStart = Math.Max(accumulated, drainEnd) + 1;
+                drainEnd = drainStart + pixels;
+                bankFree[band % 2] = drainEnd;
+                lastWrite = drainEnd + DrainStages - 1;
             }
-        cycles += FeedStages + c.ArrayLatency + 1 + lastBandPixels + DrainStages;
-        return new OpCost(cycles, Ideal(c, macs));
+        return new OpCost(lastWrite, Ideal(c, macs));
     }
 
     public static OpCost MaxPool(EngineConfig c, int groups, int outH, int outW, int kernel) =>

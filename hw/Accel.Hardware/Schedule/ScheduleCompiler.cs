@@ -134,8 +134,11 @@ public static class ScheduleCompiler
         var o = node.Output;
         if (o.Width > c.AccumulatorDepth)
             throw new ScheduleException($"layer '{node.Name}': an output row of {o.Width} pixels does not fit the accumulator ({c.AccumulatorDepth} pixels per bank)");
-        int bandRows = Math.Min(o.Height, c.AccumulatorDepth / o.Width);
-        int bands = (o.Height + bandRows - 1) / bandRows;
+        // As few bands as the accumulator allows, of balanced heights: a short last band would leave
+        // the next band waiting for the previous (long) band's drain.
+        int maxRows = Math.Min(o.Height, c.AccumulatorDepth / o.Width);
+        int bands = (o.Height + maxRows - 1) / maxRows;
+        int bandRows = (o.Height + bands - 1) / bands;
         int tiles = (conv.OutChannels + c.Cols - 1) / c.Cols;
         int kk = conv.KernelSize * conv.KernelSize;
         int passes = input.Groups * kk;
