@@ -1,0 +1,129 @@
+using System.Numerics;
+using Accel.Hardware.Config;
+using Accel.Hardware.Program;
+using Accel.Hardware.Schedule;
+using Accel.Model.Arithmetic;
+using Accel.Model.Networks;
+using Accel.Model.Quantized;
+using Xunit;
+
+namespace Accel.Hardware.Tests;
+
+public class ScheduleTests
+{
+    private static readonly EngineConfig Four = new() { Rows = 4, Cols = 4 };
+
+    private static Network SmallFire() => new("small", new Shape(3, 9, 9),
+        [new ConvLayer("conv1", 6, 3, 2, 1, Relu: true), new FireLayer("fire2", 3, 5, 6), new MaxPoolLayer("pool3", 3, 2, 0, CeilMode: true)]);
+
+    [Fact]
+    public void ConcatIsPlacementOnGroupBoundariesWithHolesForTheConsumers()
+    {
+        var s = ScheduleCompiler.Plan(SmallFire(), Four);
+        var concat = s.Tensors["fire2/concat"];
+        var e1 = s.Tensors["fire2/expand1x1"];
+        var e3 = s.Tensors["fire2/expand3x3"];
+        Assert.Equal(concat.Base, e1.Base);
+        Assert.Equal(concat.Base + 2 * concat.Plane, e3.Base); // expand1x1's 5 channels take 2 groups of 4
+        Assert.Equal(4, concat.Groups);
+        var logical = concat.LogicalChannels(4);
+        Assert.Equal([0, 1, 2, 3, 4, -1, -1, -1, 5, 6, 7, 8, 9, 10, -1, -1], logical);
+        // The pool keeps its input's layout; its output is unsigned like its input.
+        Assert.Equal(concat.Groups, s.Tensors["pool3"].Groups);
+        Assert.True(s.Tensors["pool3"].Unsigned);
+        Assert.True(s.Tensors["fire2/squeeze1x1"].Unsigned);
+        Assert.False(s.Tensors["input"].Unsigned);
+    }
+
+    [Fact]
+    public void PackAndUnpackRoundTripThroughHoles()
+    {
+        var s = ScheduleCompiler.Plan(SmallFire(), Four);
+        var concat = s.Tensors["fire2/concat"];
+        var data = Enumerable.Range(0, (int)concat.Shape.Elements).Select(i => (sbyte)(i * 7)).ToArray();
+        var words = concat.Pack(data, 4);
+        Assert.Equal(concat.Words * 4, words.Length);
+        Assert.Equal(data, concat.Unpack(words, 4));
+    }
+
+    [Fact]
+    public void ConvTilingAndBandsFollowTheConfiguration()
+    {
+        var net = new Network("wide", new Shape(20, 30, 30), [new ConvLayer("c", 37, 3, 1, 1, Relu: true)]);
+        var s = ScheduleCompiler.Plan(net, Four with { AccumulatorDepth = 100 });
+        var op = Assert.Single(s.Ops);
+        Assert.Equal(10, op.OutputTiles);            // ceil(37 / 4)
+        Assert.Equal(5 * 9, op.PassesPerBand);       // ceil(20 / 4) groups x 3x3 taps
+        Assert.Equal(3, op.BandRows);                // 100 pixels / 30 per row
+        Assert.Equal(10, op.Bands);
+        Assert.Equal(10 * 45 * 4, (long)s.WeightWords);
+        Assert.Equal(net.Macs, op.Macs);
+        Assert.Equal((net.Macs + 15) / 16, op.Cost.IdealCycles);
+        Assert.True(op.Cost.Cycles > op.Cost.IdealCycles);
+    }
+
+    [Fact]
+    public void BuffersTooSmallAreRefusedNamingTheTensorAndTheSize()
+    {
+        var e = Assert.Throws<ScheduleException>(() => ScheduleCompiler.Plan(SmallFire(), Four with { ActivationDepth = 100 }));
+        Assert.Contains("activation buffer needs", e.Message);
+        Assert.Contains("configuration has 100", e.Message);
+        Assert.Contains("does not fit", e.Message);
+        var wide = new Network("w", new Shape(1, 2, 50), [new ConvLayer("c", 4, 1, 1, 0, Relu: false)]);
+        var e2 = Assert.Throws<ScheduleException>(() => ScheduleCompiler.Plan(wide, Four with { AccumulatorDepth = 32 }));
+        Assert.Contains("layer 'c'", e2.Message);
+        Assert.Contains("accumulator", e2.Message);
+    }
+
+    [Fact]
+    public void UnsupportedOperationsNameTheLayer()
+    {
+        var e = Assert.Throws<ScheduleException>(() => ScheduleCompiler.Plan(BuiltinNetworks.SqueezeNet1_1(), Four));
+        Assert.Contains("pool10", e.Message);
+    }
+
+    [Fact]
+    public void InstructionFieldsRoundTripAndRefuseValuesThatDoNotFit()
+    {
+        var s = ScheduleCompiler.Plan(SmallFire(), Four);
+        var format = s.Format;
+        foreach (var op in s.Ops)
+        {
+            var word = format.Encode(op.Fields);
+            foreach (var (name, value) in op.Fields) Assert.Equal(value, format.Decode(word, name));
+        }
+        Assert.Throws<ScheduleException>(() => format.Encode(new Dictionary<string, long> { ["kernel"] = 16 }));
+        Assert.Equal(-128, format.Decode(format.Encode(new Dictionary<string, long> { ["lo"] = -128 }), "lo"));
+    }
+
+    [Fact]
+    public void WeightWordsHoldTheRightWeightInTheRightLane()
+    {
+        var net = new Network("w", new Shape(5, 4, 4), [new ConvLayer("c", 6, 3, 1, 1, Relu: false)]);
+        var s = ScheduleCompiler.Plan(net, Four);
+        var weights = Enumerable.Range(0, 6 * 5 * 9).Select(i => (sbyte)(i % 200 - 100)).ToArray();
+        var conv = new QuantizedConv("c", weights, [1, -2, 3, -4, 5, -6], Enumerable.Repeat(new Requant(40000, 20), 6).ToArray(), new float[6]);
+        var image = EngineImage.Build(s, new Dictionary<string, QuantizedConv> { ["c"] = conv });
+        // Word order: tile, input group, ky, kx, array row; byte = output lane.
+        static sbyte At(BigInteger word, int lane) => (sbyte)(byte)((word >> (8 * lane)) & 0xFF);
+        int groups = 2;
+        for (int oc = 0; oc < 6; oc++)
+            for (int ic = 0; ic < 5; ic++)
+                for (int ky = 0; ky < 3; ky++)
+                    for (int kx = 0; kx < 3; kx++)
+                    {
+                        int tile = oc / 4, g = ic / 4, row = ic % 4;
+                        int word = ((tile * groups + g) * 9 + ky * 3 + kx) * 4 + row;
+                        Assert.Equal(weights[((oc * 5 + ic) * 3 + ky) * 3 + kx], At(image.Weights[word], oc % 4));
+                    }
+        // Lanes past the 6 outputs, and rows past the 5 inputs, are zero.
+        Assert.Equal(0, At(image.Weights[(1 * groups * 9) * 4], 3));
+        Assert.Equal(0, At(image.Weights[(1 * 9) * 4 + 1], 0));
+        // Parameters: biases first, then (M, S) per lane; an unused lane has M = 0, S = 1.
+        var p = image.Parameters[1];
+        Assert.Equal(-6, (int)(uint)((p >> 32) & uint.MaxValue));
+        Assert.Equal(40000 | 20 << 16, (int)((p >> (4 * 32 + 1 * 22)) & ((1 << 22) - 1)));
+        Assert.Equal(1 << 16, (int)((p >> (4 * 32 + 3 * 22)) & ((1 << 22) - 1)));
+        Assert.Equal(Int8Arithmetic.OutputRange(false, false).Lo, s.Format.Decode(image.Program[0], "lo"));
+    }
+}
