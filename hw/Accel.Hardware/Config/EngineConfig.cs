@@ -104,7 +104,11 @@ public sealed record EngineConfig
     /// <summary>A short stable hash of every field (named in emitted file headers and cache keys).</summary>
     public string Hash()
     {
-        var json = JsonSerializer.Serialize(this);
+        // The settable fields only: derived sizes follow from them.
+        var json = JsonSerializer.Serialize(new
+        {
+            Rows, Cols, AccumulatorBits, ClockMHz, ActivationDepth, WeightDepth, AccumulatorDepth, ParamDepth, ProgramDepth,
+        });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
     }
 
