@@ -6,7 +6,11 @@ namespace Accel.Hardware.Program;
 public enum Opcode { End = 0, Conv = 1, MaxPool = 2 }
 
 /// <summary>One field of the controller's instruction word.</summary>
-public sealed record InstructionField(string Name, int Offset, int Width, bool Signed = false);
+/// <summary>
+/// One field of the controller's instruction word. A <see cref="Modular"/> field is used only in
+/// address arithmetic that wraps at the buffer size, so it is stored modulo 2^Width.
+/// </summary>
+public sealed record InstructionField(string Name, int Offset, int Width, bool Signed = false, bool Modular = false);
 
 /// <summary>
 /// The layout of one layer descriptor, derived from the configuration: address fields are
@@ -37,7 +41,9 @@ public sealed class InstructionFormat
         int offset = 0;
         foreach (var (name, width, signed) in spec)
         {
-            fields.Add(new InstructionField(name, offset, width, signed));
+            // The tile stride of a one-tile layer can equal the whole weight buffer; it is only added
+            // after the last tile, where the wrapped value is never used.
+            fields.Add(new InstructionField(name, offset, width, signed, Modular: name == "wgt_oct_stride"));
             offset += width;
         }
         Fields = fields;
@@ -53,11 +59,13 @@ public sealed class InstructionFormat
     public BigInteger Encode(IReadOnlyDictionary<string, long> values)
     {
         var word = BigInteger.Zero;
-        foreach (var (name, value) in values)
+        foreach (var (name, given) in values)
         {
+            long value = given;
             if (!_byName.TryGetValue(name, out var f)) throw new ArgumentException($"no instruction field '{name}'");
             long min = f.Signed ? -(1L << (f.Width - 1)) : 0;
             long max = f.Signed ? (1L << (f.Width - 1)) - 1 : (1L << f.Width) - 1;
+            if (f.Modular && value >= 0) value &= (1L << f.Width) - 1;
             if (value < min || value > max)
                 throw new ScheduleException($"instruction field '{name}' = {value} does not fit in {f.Width} bits ({min}..{max})");
             var bits = new BigInteger(value) & ((BigInteger.One << f.Width) - 1);

@@ -1,0 +1,56 @@
+using Accel.Golden;
+using Accel.Golden.Ilgpu;
+using Accel.Hardware.Config;
+using Accel.Model.Data;
+using Accel.Model.Quantized;
+using Accel.Onnx;
+using Accel.Quantization;
+using Accel.Tests;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Accel.Cosim.Tests.Engine;
+
+/// <summary>
+/// SqueezeNet 1.1 with its real (ONNX) weights, quantized on the cat image: each Fire module runs
+/// in cosim at 16x16, fed with the golden model's activations for that module, and every output
+/// element of squeeze, expand1x1, expand3x3 and the concat matches the golden model.
+/// </summary>
+public class RealFireModuleTests(ITestOutputHelper output)
+{
+    private static readonly Lazy<(QuantizedModel Model, sbyte[] Input)> Model = new(() =>
+    {
+        var floatModel = OnnxImporter.Load(SharedData.SqueezeNet11Onnx!);
+        var bytes = File.ReadAllBytes(SharedData.Find("models", "test_data", "squeezenet1_1", "cat_input.f32")!);
+        var x = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, x, 0, bytes.Length);
+        var q = PostTrainingQuantizer.Quantize(floatModel, PostTrainingQuantizer.Calibrate(floatModel, [x]), "torchvision");
+        return (q, q.QuantizeInput(x));
+    });
+
+    [RequiresDataFact]
+    public void EveryFireModuleOfSqueezeNet11IsBitExactAt16x16()
+    {
+        Assert.Null(Tools.MissingReason(["verilator"]));
+        var (model, input) = Model.Value;
+        using var golden = IlgpuGoldenModel.Create(GoldenDevice.Cpu);
+        var config = new EngineConfig { Rows = 16, Cols = 16 };
+        var failures = new List<string>();
+        foreach (var fire in new[] { "fire2", "fire3", "fire4", "fire5", "fire6", "fire7", "fire8", "fire9" })
+        {
+            var r = LayerCosim.Run(model, input, fire, config, golden);
+            output.WriteLine($"{fire}: bit-exact {r.BitExact}, {r.TotalCycles} cycles, ideal {r.IdealCycles}, utilization {r.Utilization:P1}, " +
+                $"sim {r.SimulationTime.TotalSeconds:F1} s");
+            foreach (var l in r.Layers)
+            {
+                output.WriteLine($"  {l.Node}: {l.Cycles} cycles (predicted {l.PredictedCycles}), utilization {l.Utilization:P1}");
+                // The cost model tracks the RTL closely on real layers.
+                Assert.InRange(l.PredictedCycles, l.Cycles * 0.98, l.Cycles * 1.02);
+            }
+            if (!r.BitExact) failures.Add($"{fire}: {r.FirstMismatch} (dump: {r.DumpDirectory})");
+            Assert.Equal(4, r.Layers.Count + 1); // squeeze, expand1x1, expand3x3 instructions; the concat is placement
+            Assert.True(r.Utilization > 0.9, $"{fire}: utilization {r.Utilization:P1}");
+        }
+        Assert.Empty(failures);
+    }
+}
