@@ -73,9 +73,10 @@ public static class CosimRunner
         var rtlDir = Path.Combine(work, "rtl");
         var sources = EngineGenerator.WriteRtl(c, rtlDir);
 
-        var build = new VerilatorBuild(sources, rtlDir, trace: options.TracePath is not null, threads: options.Threads);
-        if (options.CacheRoot is not null) build = new VerilatorBuild(sources, rtlDir, options.TracePath is not null, options.Threads) { CacheRoot = options.CacheRoot };
-        var built = build.Build();
+        var built = new VerilatorBuild(sources, rtlDir, trace: options.TracePath is not null, threads: options.Threads)
+        {
+            CacheRoot = options.CacheRoot ?? VerilatorBuild.DefaultCacheRoot(),
+        }.Build();
 
         var image = EngineImage.Build(schedule, convs);
         var format = schedule.Format;
