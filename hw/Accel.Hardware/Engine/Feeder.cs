@@ -20,7 +20,6 @@ public static class Feeder
     {
         int rows = c.Rows, aab = c.ActivationAddressBits, pb = c.ParamAddressBits, ab = c.AccumulatorAddressBits;
         int nb = c.PixelCountBits, d = EngineConfig.DimBits, ob = EngineConfig.OperandBits, db = EngineConfig.DataBits;
-        const int coordBits = 16;
         var m = new Module(Name).Describe("Convolution sequencer: passes over (tile, band, group, ky, kx), pixels into the array.");
         var clk = m.Input("clk_i");
         var rstN = m.Input("rst_ni");
@@ -172,11 +171,7 @@ public static class Feeder
         m.Assign(jobPar, par.Q);
 
         // Input coordinates of this pixel and tap, signed.
-        var iy = m.Wire("iy", oy.Q.Zext(coordBits) * stride.Zext(coordBits) + ky.Q.Zext(coordBits) - pad.Zext(coordBits));
-        var ix = m.Wire("ix", ox.Q.Zext(coordBits) * stride.Zext(coordBits) + kx.Q.Zext(coordBits) - pad.Zext(coordBits));
-        var inside = m.Wire("in_map", (!iy.Bit(coordBits - 1)).And(iy.Lt(inH.Zext(coordBits)))
-            .And(!ix.Bit(coordBits - 1)).And(ix.Lt(inW.Zext(coordBits))));
-        var addr = m.Wire("addr", grpBase.Q + Mul(m, "row_offset", iy, inW, aab) + Fit(m, "ix_addr", ix, aab));
+        var (inside, addr) = WindowAddress.Build(m, oy.Q, ox.Q, ky.Q, kx.Q, stride, pad, inH, inW, grpBase.Q, aab);
 
         var v1 = m.Pipe("v1", running, 0);
         var inside1 = m.Pipe("in_map1", inside);
@@ -204,20 +199,11 @@ public static class Feeder
         var lanes = new Expr[rows];
         for (int r = 0; r < rows; r++)
         {
-            var bits = actRdData.Slice(r * db + db - 1, r * db);
-            var widened = Expr.Cat(Expr.Mux(inUnsigned, Expr.Lit(1, 0), actRdData.Bit(r * db + db - 1)), bits);
-            lanes[r] = Expr.Mux(feed, widened, Expr.Lit(ob, 0));
+            lanes[r] = Expr.Mux(feed, WindowAddress.Widen(actRdData, r, inUnsigned), Expr.Lit(ob, 0));
         }
         m.Assign(arrAct, Expr.Cat(lanes.Reverse().ToArray()));
         m.Assign(busy, state.Q.Ne(Idle).Or(v1).Or(v2));
         m.Clocked(clk, rstN);
         return m;
     }
-
-    /// <summary>a * b in <paramref name="width"/> bits (the operands' low bits; only meaningful for in-bounds, non-negative a).</summary>
-    internal static Expr Mul(Module m, string name, Sig a, Sig b, int width) =>
-        m.Wire(name, Fit(m, name + "_a", a, width) * Fit(m, name + "_b", b, width));
-
-    internal static Expr Fit(Module m, string name, Sig s, int width) =>
-        width >= s.Width ? s.Zext(width) : m.PartlyUsedWire(name, s, "Only the low bits address the buffer; the compiler keeps every tensor inside it.").Slice(width - 1, 0);
 }

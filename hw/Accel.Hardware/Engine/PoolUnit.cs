@@ -17,7 +17,6 @@ public static class PoolUnit
     public static Module Build(EngineConfig c)
     {
         int rows = c.Rows, aab = c.ActivationAddressBits, d = EngineConfig.DimBits, ob = EngineConfig.OperandBits, db = EngineConfig.DataBits;
-        const int coordBits = 16;
         var m = new Module(Name).Describe("Max-pool unit: KxK window, stride, padding and ceil mode, Rows channels per cycle.");
         var clk = m.Input("clk_i");
         var rstN = m.Input("rst_ni");
@@ -86,11 +85,7 @@ public static class PoolUnit
             });
         });
 
-        var iy = m.Wire("iy", oy.Q.Zext(coordBits) * stride.Zext(coordBits) + ky.Q.Zext(coordBits) - pad.Zext(coordBits));
-        var ix = m.Wire("ix", ox.Q.Zext(coordBits) * stride.Zext(coordBits) + kx.Q.Zext(coordBits) - pad.Zext(coordBits));
-        var inside = m.Wire("in_map", (!iy.Bit(coordBits - 1)).And(iy.Lt(inH.Zext(coordBits)))
-            .And(!ix.Bit(coordBits - 1)).And(ix.Lt(inW.Zext(coordBits))));
-        var addr = m.Wire("addr", grpBase.Q + Feeder.Mul(m, "row_offset", iy, inW, aab) + Feeder.Fit(m, "ix_addr", ix, aab));
+        var (inside, addr) = WindowAddress.Build(m, oy.Q, ox.Q, ky.Q, kx.Q, stride, pad, inH, inW, grpBase.Q, aab);
 
         var v1 = m.Pipe("v1", running, 0);
         var inside1 = m.Pipe("in_map1", inside);
@@ -110,7 +105,7 @@ public static class PoolUnit
         for (int r = 0; r < rows; r++)
         {
             var best = m.Reg($"best{r}", ob);
-            var widened = Expr.Cat(Expr.Mux(inUnsigned, Expr.Lit(1, 0), actRdData.Bit(r * db + db - 1)), actRdData.Slice(r * db + db - 1, r * db));
+            var widened = WindowAddress.Widen(actRdData, r, inUnsigned);
             // Padding and ceil-mode overhang read as -256: below every int8 and uint8 value.
             var candidate = m.Wire($"cand{r}", Expr.Mux(inside2, widened, Expr.Lit(ob, -256)));
             var merged = m.Wire($"merged{r}", Expr.Mux(first2.Or(candidate.SGt(best.Q)), candidate, best.Q));
