@@ -20,6 +20,20 @@ public static class Cli
         }
     }
 
+    /// <summary>Runs a verb whose result sets the exit code (e.g. 1 for a mismatch); user mistakes as in <see cref="Run(Action)"/>.</summary>
+    public static int Run(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (UserError.IsUserMistake(e))
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
     /// <summary>The golden model on the requested device; asking for CUDA where there is none is a user error.</summary>
     public static IlgpuGoldenModel CreateGolden(GoldenDevice device) => IlgpuGoldenModel.Create(CheckDevice(device));
 

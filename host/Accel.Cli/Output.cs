@@ -33,6 +33,9 @@ public static class Output
         return console;
     }
 
+    /// <summary>Live progress (bars) on stderr, leaving stdout to results.</summary>
+    public static IAnsiConsole ProgressTerminal { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
     public static string N(long v) => v.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 
     public static Table Table(params string[] columns)

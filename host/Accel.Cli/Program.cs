@@ -7,5 +7,8 @@ var root = new RootCommand("accel: Fire-engine accelerator co-design kit (networ
     QuantizeCommand.Create(),
     GoldenCommand.Create(),
     BenchCommand.Create(),
+    GenCommand.Create(),
+    CosimCommand.Create(),
+    RegressCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -1,3 +1,6 @@
+using Accel.Cosim.Verilator;
+using Accel.Hardware.Config;
+using Accel.Hardware.Program;
 using Accel.Images;
 using Accel.Model.Networks;
 using Accel.Model.Quantized;
@@ -10,5 +13,7 @@ public sealed class UserError(string message) : Exception(message)
 {
     /// <summary>True for the exceptions that describe bad input rather than a bug in the kit.</summary>
     public static bool IsUserMistake(Exception e) => e is UserError or NetworkException or OnnxImportException
-        or ImageException or QuantizedModelFormatException or FileNotFoundException or DirectoryNotFoundException;
+        or ImageException or QuantizedModelFormatException or FileNotFoundException or DirectoryNotFoundException
+        // The engine's own refusals name the field or layer; a cosim failure (Verilator missing, build error) is reported, not a crash.
+        or ConfigException or ScheduleException or CosimException;
 }

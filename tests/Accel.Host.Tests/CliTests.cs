@@ -114,7 +114,7 @@ public class CliTests
     }
 
     /// <summary>Exit code 1 and exactly one "error:" line, the last on stderr (progress notes may precede it), no stack trace.</summary>
-    private static void AssertOneErrorLine(CliRunner.Result r, string mentions)
+    internal static void AssertOneErrorLine(CliRunner.Result r, string mentions)
     {
         Assert.Equal(1, r.ExitCode);
         var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);

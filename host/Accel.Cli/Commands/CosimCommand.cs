@@ -1,0 +1,142 @@
+using Spectre.Console;
+using System.CommandLine;
+using System.Diagnostics;
+using Accel.Cosim;
+using Accel.Golden.Testing;
+using Accel.Images;
+using Accel.Model.Networks;
+using Accel.Model.Quantized;
+
+namespace Accel.Cli.Commands;
+
+/// <summary>
+/// `accel cosim NETWORK --layer NAME --rows R --cols C`: one layer (or Fire module) of a network
+/// on the generated RTL in Verilator, compared bit for bit with the golden model's activations.
+/// </summary>
+public static class CosimCommand
+{
+    public sealed record LayerFigures(string Node, string Layer, string Op, long Cycles, long ActiveCycles, long IdealCycles,
+        long PredictedCycles, double Utilization, bool BitExact, Mismatch? FirstMismatch);
+
+    public sealed record Totals(long Cycles, long IdealCycles, long PredictedCycles, double Utilization);
+
+    public sealed record CosimReport(string Network, string Layer, string Weights, string Config, int Rows, int Cols,
+        IReadOnlyList<LayerFigures> Layers, Totals Totals, bool BitExact, Mismatch? FirstMismatch, string? DumpDirectory,
+        bool BuildCacheHit, double BuildSeconds, double SimulationSeconds, double WallSeconds, string? Trace);
+
+    public static Command Create()
+    {
+        var network = new Argument<string>("network") { Description = "an ONNX or .q8 file (real weights), or a built-in name / JSON description (seeded weights)" };
+        var layer = new Option<string>("--layer") { Description = "the layer or Fire module to simulate (e.g. conv1, fire2)", Required = true };
+        var engine = new EngineOptions();
+        var image = new Option<string?>("--image") { Description = "image file whose activations feed the layer (default: a generated input)" };
+        var seed = new Option<int>("--seed") { Description = "seed for generated weights and input", DefaultValueFactory = _ => 1 };
+        var trace = new Option<string?>("--trace") { Description = "write a VCD waveform of the run to this file" };
+        var threads = new Option<int?>("--threads") { Description = "Verilator model threads (default: single-threaded)" };
+        var device = new Option<string>("--device") { Description = "auto, cpu or cuda for the golden model", DefaultValueFactory = _ => "auto" };
+        var calibration = new CalibrationOptions();
+        var json = new Option<bool>("--json") { Description = "machine-readable output" };
+        var command = new Command("cosim", "Co-simulate one layer on the generated RTL against the golden model")
+            { network, layer, image, seed, trace, threads, device, json };
+        engine.AddTo(command);
+        calibration.AddTo(command);
+        command.SetAction(r => Cli.Run(() =>
+        {
+            var wall = Stopwatch.StartNew();
+            var config = engine.Read(r);
+            if (r.GetValue(threads) is < 1) throw new UserError("--threads must be at least 1");
+            string layerName = r.GetValue(layer)!;
+            int seedValue = r.GetValue(seed);
+            var source = ModelSource.Open(r.GetValue(network)!, seedValue, structureOnly: true);
+            LayerCosim.Select(source.Network, layerName); // an unknown layer fails before any quantization
+            var deviceValue = Cli.ParseDevice(r.GetValue(device)!);
+            string? imagePath = r.GetValue(image);
+
+            var (model, input, weights) = ModelAndInput(source, imagePath, seedValue, calibration.Read(r));
+            using var golden = Cli.CreateGolden(deviceValue);
+            Output.Note($"cosim of '{layerName}' on a {config} engine: golden model on {golden.DeviceName}; building or reusing the Verilator model");
+            var options = new CosimOptions
+            {
+                TracePath = r.GetValue(trace) is string t ? Path.GetFullPath(t) : null,
+                Threads = r.GetValue(threads),
+            };
+            var result = LayerCosim.Run(model, input, layerName, config, golden, options);
+            var report = Report(model.Network.Name, layerName, weights, result, wall.Elapsed);
+            if (r.GetValue(json)) Output.Json(report);
+            else Print(report);
+            return report.BitExact ? 0 : 1;
+        }));
+        return command;
+    }
+
+    /// <summary>
+    /// Real weights from an ONNX (calibrated now) or .q8 file; seeded random int8 weights for
+    /// built-in and JSON networks. The input is the image, else a generated one.
+    /// </summary>
+    private static (QuantizedModel Model, sbyte[] Input, string Weights) ModelAndInput(ModelSource source, string? imagePath,
+        int seed, CalibrationSettings calibration)
+    {
+        if (source.SeededWeights)
+        {
+            Output.Note($"{source.Network.Name}: using seeded int8 weights (seed {seed}); give an ONNX or .q8 file for real ones");
+            var seeded = RandomQuantizedModel.Create(source.Network, seed);
+            if (imagePath is null) return (seeded, RandomQuantizedModel.Input(source.Network, seed + 1), "seeded");
+            var picture = LoadImage(source.Network, source.Preprocessing, imagePath);
+            // The seeded model's input scale is 1; rescale so the image spans the int8 range instead of a few steps.
+            float maxAbs = picture.Max(Math.Abs);
+            var model = WithInputScale(seeded, maxAbs > 0 ? maxAbs / 127f : 1f);
+            return (model, model.QuantizeInput(picture), "seeded");
+        }
+        var q = source.GetQuantized(calibration, Output.Note);
+        var pre = Preprocessing.Get(q.Preprocessing);
+        if (imagePath is null) Output.Note("no --image given: using a generated picture");
+        var x = imagePath is null ? source.SyntheticInput(pre, 1234) : LoadImage(q.Network, pre, imagePath);
+        return (q, q.QuantizeInput(x), source.OnnxPath is not null ? "onnx (calibrated)" : "q8");
+    }
+
+    private static float[] LoadImage(Network network, Preprocessing pre, string path)
+    {
+        if (Directory.Exists(path)) throw new UserError($"--image {path}: expected one image file, got a folder");
+        ModelSource.RequireImageInput(network, pre);
+        return pre.Apply(path);
+    }
+
+    /// <summary>The model with the network input (and the tensors that must share its scale) at <paramref name="scale"/>.</summary>
+    private static QuantizedModel WithInputScale(QuantizedModel m, float scale)
+    {
+        var groups = TensorGroups.ScaleGroups(m.Network);
+        string inputGroup = groups[Network.InputName];
+        var scales = m.TensorScales.ToDictionary(kv => kv.Key, kv => groups[kv.Key] == inputGroup ? scale : kv.Value);
+        return new QuantizedModel(m.Network, m.Preprocessing, scales, m.Convs, m.PoolRequant);
+    }
+
+    private static CosimReport Report(string network, string layer, string weights, CosimResult r, TimeSpan wall)
+    {
+        var c = r.Schedule.Config;
+        var layers = r.Layers.Select(l => new LayerFigures(l.Node, l.Layer, l.Op, l.Cycles, l.ActiveCycles, l.IdealCycles, l.PredictedCycles,
+            Math.Round(l.Utilization, 4), l.BitExact, l.FirstMismatch)).ToList();
+        var totals = new Totals(r.TotalCycles, r.IdealCycles, r.Schedule.PredictedCycles, Math.Round(r.Utilization, 4));
+        return new CosimReport(network, layer, weights, c.Hash(), c.Rows, c.Cols, layers, totals, r.BitExact, r.FirstMismatch, r.DumpDirectory,
+            r.Build.FromCache, Math.Round(r.Build.BuildTime.TotalSeconds, 3), Math.Round(r.SimulationTime.TotalSeconds, 3),
+            Math.Round(wall.TotalSeconds, 3), r.TracePath);
+    }
+
+    private static void Print(CosimReport g)
+    {
+        var t = Output.Table("node", "op", "cycles", "ideal cycles", "predicted", "utilization", "bit-exact");
+        foreach (var l in g.Layers)
+            Output.Row(t, l.Node, l.Op, Output.N(l.Cycles), Output.N(l.IdealCycles), Output.N(l.PredictedCycles), l.Utilization.ToString("P1"), l.BitExact ? "yes" : "NO");
+        Output.Row(t, "total", "", Output.N(g.Totals.Cycles), Output.N(g.Totals.IdealCycles), Output.N(g.Totals.PredictedCycles),
+            g.Totals.Utilization.ToString("P1"), g.BitExact ? "yes" : "NO");
+        Output.Terminal.WriteLine($"{g.Network} layer {g.Layer} on a {g.Rows}x{g.Cols} engine ({g.Weights} weights, configuration {g.Config})");
+        Output.Terminal.Write(t);
+        string build = g.BuildCacheHit ? "build reused from cache" : $"built in {g.BuildSeconds:F1} s";
+        Output.Terminal.WriteLine($"{build}; simulation {g.SimulationSeconds:F2} s; wall {g.WallSeconds:F1} s" + (g.Trace is null ? "" : $"; trace {g.Trace}"));
+        if (g.FirstMismatch is { } m)
+        {
+            Output.Terminal.WriteLine($"MISMATCH at {m}");
+            Output.Terminal.WriteLine($"tensors dumped to {g.DumpDirectory}");
+        }
+        else Output.Terminal.WriteLine("bit-exact: every output matches the golden model");
+    }
+}
