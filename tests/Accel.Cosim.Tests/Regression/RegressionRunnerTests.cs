@@ -22,6 +22,16 @@ public class RegressionRunnerTests
     }
 
     [RequiresToolsFact("verilator")]
+    public void TheSmokeSuitePasses()
+    {
+        // The CI gate: 48 cases over 2x2..16x16 (four Verilator builds, about a minute when not cached).
+        var results = new RegressionRunner().Run(RegressionSuite.Generate(RegressionSuite.Smoke, 1));
+        var failed = results.Where(r => !r.Passed).Select(r => $"{r.Case.Id} ({r.Case.Description}): {r.Failure}").ToList();
+        Assert.True(failed.Count == 0, string.Join("\n", failed));
+        Assert.Equal(4, RegressionRunner.Summarize(results).Count);
+    }
+
+    [RequiresToolsFact("verilator")]
     [Trait("Category", "Long")]
     public void TheFullSuitePasses()
     {

@@ -4,20 +4,6 @@ using Xunit;
 
 namespace Accel.Cosim.Tests.Verilator;
 
-/// <summary>A fact that needs verilator; skipped, with the reason, where it is not installed.</summary>
-public sealed class RequiresVerilatorFactAttribute : FactAttribute
-{
-    public RequiresVerilatorFactAttribute()
-    {
-        if (!VerilatorOnPath) Skip = "verilator not found on PATH: run scripts/setup.sh";
-    }
-
-    public static bool VerilatorOnPath { get; } =
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, "verilator")));
-}
-
 /// <summary>A fake accel_top (FakeRtl/) in one configuration, with the numbers the tests check against.</summary>
 public sealed record FakeDesign(string Rtl, string ConfigDirectory, int Rows, int HostWordBytes, int ActWordBytes, string ConfigHash)
 {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Accel.Cosim.Verilator;
+using Accel.Tests;
 using Xunit;
 
 namespace Accel.Cosim.Tests.Verilator;
@@ -9,7 +10,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
 {
     private const ulong GenerousCycleLimit = 10_000;
 
-    [RequiresVerilatorFact]
+    [RequiresToolsFact("verilator")]
     public void WrittenActivationsReadBackUnchanged()
     {
         var design = fake.Narrow;
@@ -31,7 +32,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         Assert.Empty(result.Report.Runs);
     }
 
-    [RequiresVerilatorFact]
+    [RequiresToolsFact("verilator")]
     public void RunCopiesEachWordIncrementingEveryByteAndReportsItsCycles()
     {
         var design = fake.Narrow;
@@ -61,7 +62,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         Assert.InRange(report.WallSeconds, 0, 10);
     }
 
-    [RequiresVerilatorFact]
+    [RequiresToolsFact("verilator")]
     public void WideConfigurationMovesWholeWordsAndWritesATrace()
     {
         var design = fake.Wide;
@@ -86,7 +87,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         Assert.True(trace.Length > 10_000, $"trace has only {trace.Length} characters");
     }
 
-    [RequiresVerilatorFact]
+    [RequiresToolsFact("verilator")]
     public void SecondBuildOfTheSameDesignComesFromTheCacheQuickly()
     {
         var first = fake.NarrowBuild;
@@ -98,7 +99,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         Assert.True(second.BuildTime < TimeSpan.FromSeconds(5), $"cache lookup took {second.BuildTime}");
     }
 
-    [RequiresVerilatorFact]
+    [RequiresToolsFact("verilator")]
     public void TracingAndOtherFlagsChangeTheCacheKey()
     {
         var plain = new VerilatorBuild([fake.Narrow.Rtl], fake.Narrow.ConfigDirectory);
@@ -109,7 +110,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         Assert.Equal(plain.ComputeKey(), new VerilatorBuild([fake.Narrow.Rtl], fake.Narrow.ConfigDirectory).ComputeKey());
     }
 
-    [RequiresVerilatorFact]
+    [RequiresToolsFact("verilator")]
     public void StimulusForAnotherHostWordSizeIsRejectedNamingBothSizes()
     {
         string stimulus = fake.WriteStimulus(hostWordBytes: 32, s => s.Read(0, 1));
@@ -120,7 +121,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         Assert.Contains("ACCEL_HOST_BITS/8 = 16", error.Message);
     }
 
-    [RequiresVerilatorFact]
+    [RequiresToolsFact("verilator")]
     public void TruncatedStimulusIsRejectedNamingTheByteOffset()
     {
         string stimulus = fake.WriteStimulus(fake.Narrow.HostWordBytes, s => s.Read(0, 1));
@@ -132,7 +133,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         Assert.Contains("byte offset 17", error.Message);
     }
 
-    [RequiresVerilatorFact]
+    [RequiresToolsFact("verilator")]
     public void RunPastItsCycleLimitThrowsTimeoutCarryingTheReport()
     {
         var design = fake.Narrow;
@@ -152,7 +153,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         Assert.Single(error.Output!.Reads);
     }
 
-    [RequiresVerilatorFact]
+    [RequiresToolsFact("verilator")]
     public void TraceFromABuildWithoutTracingIsRejected()
     {
         string stimulus = fake.WriteStimulus(fake.Narrow.HostWordBytes, _ => { });
@@ -177,7 +178,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         Assert.StartsWith("verilator not found on PATH: run scripts/setup.sh", error.Message);
     }
 
-    [RequiresVerilatorFact]
+    [RequiresToolsFact("verilator")]
     public void LintErrorCarriesTheLogTailAndPath()
     {
         string directory = fake.NewPath(".badrtl");
@@ -195,7 +196,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         Assert.Contains("%Warning-WIDTH", File.ReadAllText(log));
     }
 
-    [RequiresVerilatorFact]
+    [RequiresToolsFact("verilator")]
     public async Task ConcurrentBuildsOfOneDesignCompileItOnce()
     {
         string cacheRoot = fake.NewPath(".cache");
