@@ -44,6 +44,8 @@ public static class EngineGenerator
     public static IReadOnlyList<string> Write(EngineSchedule schedule, string directory)
     {
         var files = WriteRtl(schedule.Config, directory).ToList();
+        files.Add(Path.Combine(directory, ConfigHeader));
+        files.Add(Path.Combine(directory, "AccelConfig.g.cs"));
         var hex = new StringBuilder();
         int digits = (schedule.Format.Bits + 3) / 4;
         foreach (var word in EngineImage.EncodeProgram(schedule))
