@@ -28,6 +28,7 @@ public static class EngineRtl
             Feeder.Build(config),
             WeightLoader.Build(config),
             PoolUnit.Build(config),
+            AvgPoolUnit.Build(config),
             Controller.Build(config, format),
             Top.Build(config, format),
         ];

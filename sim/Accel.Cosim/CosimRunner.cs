@@ -62,8 +62,9 @@ public sealed record CosimResult(
 /// </summary>
 public static class CosimRunner
 {
+    /// <param name="poolRequant">The (M, S) of each global average pool in the schedule (QuantizedModel.PoolRequant).</param>
     public static CosimResult Run(EngineSchedule schedule, IReadOnlyDictionary<string, QuantizedConv> convs, sbyte[] input,
-        IReadOnlyDictionary<string, sbyte[]> expected, CosimOptions? options = null)
+        IReadOnlyDictionary<string, sbyte[]> expected, CosimOptions? options = null, IReadOnlyDictionary<string, Requant>? poolRequant = null)
     {
         options ??= new CosimOptions();
         var c = schedule.Config.RequireResolved();
@@ -78,7 +79,7 @@ public static class CosimRunner
             CacheRoot = options.CacheRoot ?? VerilatorBuild.DefaultCacheRoot(),
         }.Build();
 
-        var image = EngineImage.Build(schedule, convs);
+        var image = EngineImage.Build(schedule, convs, poolRequant);
         var format = schedule.Format;
         int hostBytes = Top.HostBits(c, format) / 8, lanes = c.Lanes;
         var inputPlacement = schedule.Tensors[schedule.InputTensor];

@@ -76,10 +76,14 @@ public class ScheduleTests
     }
 
     [Fact]
-    public void UnsupportedOperationsNameTheLayer()
+    public void WholeSqueezeNetsPlanAndImpossiblePlacementsNameTheLayer()
     {
-        var e = Assert.Throws<ScheduleException>(() => ScheduleCompiler.Plan(BuiltinNetworks.SqueezeNet1_1(), Four));
-        Assert.Contains("pool10", e.Message);
+        var s = ScheduleCompiler.Plan(BuiltinNetworks.SqueezeNet1_1(), Four);
+        Assert.Equal(Opcode.AvgPool, s.Ops[^1].Opcode);
+        Assert.Equal(BuiltinNetworks.SqueezeNet1_1().Macs, s.Macs);
+        var net = new Network("bad", new Shape(4, 5, 5), [new ConvLayer("a", 4, 1, 1, 0, Relu: true), new ConcatLayer("cat") { Inputs = ["input", "a"] }]);
+        var e = Assert.Throws<ScheduleException>(() => ScheduleCompiler.Plan(net, Four));
+        Assert.Contains("layer 'cat'", e.Message);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public static class GenCommand
 
     public sealed record GenReport(string Network, string Config, int Rows, int Cols, int AccumulatorDepth, double ClockMHz,
         int ActivationDepth, int WeightDepth, int ParamDepth, int ProgramDepth, string Directory, IReadOnlyList<string> Files,
-        IReadOnlyList<OpFigures> Layers, IReadOnlyList<string> LayersLeftOut, long Macs, long PredictedCycles, long IdealCycles,
+        IReadOnlyList<OpFigures> Layers, long Macs, long PredictedCycles, long IdealCycles,
         double Utilization, double PredictedMilliseconds);
 
     public static Command Create()
@@ -34,35 +34,17 @@ public static class GenCommand
         {
             var config = engine.Read(r);
             var net = ModelSource.Open(r.GetValue(network)!, structureOnly: true).Network;
-            var (nodes, leftOut) = EngineRunnable(net);
-            if (leftOut.Count > 0)
-                Output.Note($"{net.Name}: the engine does not run {net[leftOut[0]].Op.Kind} layers yet; planned up to '{nodes[^1].Name}', " +
-                    $"left out: {string.Join(", ", leftOut)}");
-            var schedule = ScheduleCompiler.Plan(net, config, nodes);
+            var schedule = ScheduleCompiler.Plan(net, config);
             string dir = Path.GetFullPath(r.GetValue(output)!);
             var files = EngineGenerator.Write(schedule, dir);
-            var report = Report(schedule, dir, files, leftOut);
+            var report = Report(schedule, dir, files);
             if (r.GetValue(json)) Output.Json(report);
             else Print(report);
         }));
         return command;
     }
 
-    /// <summary>
-    /// The leading nodes the engine can run (conv, max pool, concat, dropout) and the top-level
-    /// layers after them that it cannot (e.g. SqueezeNet's global average pool).
-    /// </summary>
-    public static (IReadOnlyList<Node> Nodes, IReadOnlyList<string> LeftOut) EngineRunnable(Network net)
-    {
-        int stop = 0;
-        while (stop < net.Nodes.Count && net.Nodes[stop].Op is ConvLayer or MaxPoolLayer or ConcatLayer or DropoutLayer) stop++;
-        if (stop == 0)
-            throw new UserError($"network '{net.Name}': its first layer '{net.Nodes[0].Name}' ({net.Nodes[0].Op.Kind}) is not one the engine runs (conv, max pool, Fire)");
-        var leftOut = net.Nodes.Skip(stop).Select(n => n.Group).Distinct().ToList();
-        return (net.Nodes.Take(stop).ToList(), leftOut);
-    }
-
-    private static GenReport Report(EngineSchedule s, string dir, IReadOnlyList<string> files, IReadOnlyList<string> leftOut)
+    private static GenReport Report(EngineSchedule s, string dir, IReadOnlyList<string> files)
     {
         var c = s.Config;
         var ops = s.Ops.Select((op, i) => new OpFigures(i, op.Node, op.Layer, op.Opcode.ToString(),
@@ -71,7 +53,7 @@ public static class GenCommand
         double utilization = s.PredictedCycles == 0 ? 0 : (double)s.IdealCycles / s.PredictedCycles;
         return new GenReport(s.NetworkName, c.Hash(), c.Rows, c.Cols, c.AccumulatorDepth, c.ClockMHz,
             c.ActivationDepth!.Value, c.WeightDepth!.Value, c.ParamDepth!.Value, c.ProgramDepth!.Value, dir,
-            files.Select(f => Path.GetRelativePath(dir, f)).ToList(), ops, leftOut, s.Macs, s.PredictedCycles, s.IdealCycles,
+            files.Select(f => Path.GetRelativePath(dir, f)).ToList(), ops, s.Macs, s.PredictedCycles, s.IdealCycles,
             Math.Round(utilization, 4), Math.Round(s.PredictedCycles / (c.ClockMHz * 1e3), 3));
     }
 

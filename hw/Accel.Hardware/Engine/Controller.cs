@@ -28,6 +28,7 @@ public static class Controller
         var insnOut = m.Output("insn_o", ib - op.Width);
         var convStart = m.Output("conv_start_o");
         var poolStart = m.Output("pool_start_o");
+        var avgStart = m.Output("avg_start_o");
         var unitBusy = m.Input("unit_busy_i");
         var busy = m.Output("busy_o");
         var done = m.Output("done_o");
@@ -60,6 +61,7 @@ public static class Controller
         m.Assign(insnOut, insn.Q.Slice(ib - 1, op.Width));
         m.Assign(convStart, issuing.And(opcode.Eq((long)Opcode.Conv)));
         m.Assign(poolStart, issuing.And(opcode.Eq((long)Opcode.MaxPool)));
+        m.Assign(avgStart, issuing.And(opcode.Eq((long)Opcode.AvgPool)));
         m.Assign(busy, state.Q.Ne(Idle));
         m.Assign(done, doneQ.Q);
         m.Assign(retire, finished);

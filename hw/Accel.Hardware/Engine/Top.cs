@@ -55,10 +55,11 @@ public static class Top
         var insn = m.Wire("insn", format.Bits - opField.Width);
         var convStart = m.Wire("conv_start");
         var poolStart = m.Wire("pool_start");
+        var avgStart = m.Wire("avg_start");
         m.Instantiate(Controller.Name, "u_controller", null,
             ("clk_i", clk), ("rst_ni", rstN), ("start_i", start),
             ("prog_rd_en_o", progRdEn), ("prog_rd_addr_o", progRdAddr), ("prog_rd_data_i", progRdData),
-            ("insn_o", insn), ("conv_start_o", convStart), ("pool_start_o", poolStart), ("unit_busy_i", unitBusy),
+            ("insn_o", insn), ("conv_start_o", convStart), ("pool_start_o", poolStart), ("avg_start_o", avgStart), ("unit_busy_i", unitBusy),
             ("busy_o", ctrlBusy), ("done_o", doneOut), ("retire_o", retireOut));
         var f = format.Fields.Where(x => x.Name != "opcode")
             .ToDictionary(x => x.Name, x => m.Wire("f_" + x.Name, insn.Slice(x.Offset - opField.Width + x.Width - 1, x.Offset - opField.Width)));
@@ -96,8 +97,12 @@ public static class Top
         m.Instantiate("sdp_ram", "u_bias", Ram(biasBits, c.ParamDepth!.Value, pb),
             ("clk_i", clk), ("wr_en_i", paramWe), ("wr_addr_i", HostAddr(pb)), ("wr_data_i", HostData(biasBits)),
             ("rd_en_i", biasRdEn), ("rd_addr_i", biasRdAddr), ("rd_data_o", biasRdData));
-        var rqRdEn = m.Wire("rq_rd_en");
-        var rqRdAddr = m.Wire("rq_rd_addr", pb);
+        var drainRqRdEn = m.Wire("drain_rq_rd_en");
+        var drainRqRdAddr = m.Wire("drain_rq_rd_addr", pb);
+        var avgRqRdEn = m.Wire("avg_rq_rd_en");
+        var avgRqRdAddr = m.Wire("avg_rq_rd_addr", pb);
+        var rqRdEn = m.Wire("rq_rd_en", drainRqRdEn.Or(avgRqRdEn));
+        var rqRdAddr = m.Wire("rq_rd_addr", Expr.Mux(avgRqRdEn, avgRqRdAddr, drainRqRdAddr));
         var rqRdData = m.Wire("rq_rd_data", rqBits);
         m.Instantiate("sdp_ram", "u_requant_params", Ram(rqBits, c.ParamDepth!.Value, pb),
             ("clk_i", clk), ("wr_en_i", paramWe), ("wr_addr_i", HostAddr(pb)),
@@ -116,16 +121,27 @@ public static class Top
         var poolWrEn = m.Wire("pool_wr_en");
         var poolWrAddr = m.Wire("pool_wr_addr", aab);
         var poolWrData = m.Wire("pool_wr_data", actBits);
+        var avgRdEn = m.Wire("avg_rd_en");
+        var avgRdAddr = m.Wire("avg_rd_addr", aab);
+        var avgWrEn = m.Wire("avg_wr_en");
+        var avgWrAddr = m.Wire("avg_wr_addr", aab);
+        var avgWrData = m.Wire("avg_wr_data", actBits);
+        // The units run one at a time; each drives its enables only while running.
+        var unitWrEn = m.Wire("unit_wr_en", drainWrEn.Or(poolWrEn).Or(avgWrEn));
+        var unitWrAddr = m.Wire("unit_wr_addr", Expr.Mux(drainWrEn, drainWrAddr, Expr.Mux(poolWrEn, poolWrAddr, avgWrAddr)));
+        var unitWrData = m.Wire("unit_wr_data", Expr.Mux(drainWrEn, drainWrData, Expr.Mux(poolWrEn, poolWrData, avgWrData)));
+        var unitRdEn = m.Wire("unit_rd_en", feedRdEn.Or(poolRdEn).Or(avgRdEn));
+        var unitRdAddr = m.Wire("unit_rd_addr", Expr.Mux(feedRdEn, feedRdAddr, Expr.Mux(poolRdEn, poolRdAddr, avgRdAddr)));
         var hostActWe = HostWrite("act", MemActivations, aab);
         var hostRdOk = m.Wire("host_rd_ok", hostIdle.And(hostRdEn).And(aab >= HostAddressBits ? Expr.Lit(1, 1)
             : hostRdAddr.Slice(HostAddressBits - 1, aab).Eq(0)));
         m.Instantiate("sdp_ram", "u_activations", Ram(actBits, c.ActivationDepth!.Value, aab),
             ("clk_i", clk),
-            ("wr_en_i", m.Wire("act_wr_en", drainWrEn.Or(poolWrEn).Or(hostActWe))),
-            ("wr_addr_i", m.Wire("act_wr_addr", Expr.Mux(drainWrEn, drainWrAddr, Expr.Mux(poolWrEn, poolWrAddr, HostAddr(aab))))),
-            ("wr_data_i", m.Wire("act_wr_data", Expr.Mux(drainWrEn, drainWrData, Expr.Mux(poolWrEn, poolWrData, HostData(actBits))))),
-            ("rd_en_i", m.Wire("act_rd_en", feedRdEn.Or(poolRdEn).Or(hostRdOk))),
-            ("rd_addr_i", m.Wire("act_rd_addr", Expr.Mux(feedRdEn, feedRdAddr, Expr.Mux(poolRdEn, poolRdAddr, hostRdAddr.Slice(aab - 1, 0))))),
+            ("wr_en_i", m.Wire("act_wr_en", unitWrEn.Or(hostActWe))),
+            ("wr_addr_i", m.Wire("act_wr_addr", Expr.Mux(unitWrEn, unitWrAddr, HostAddr(aab)))),
+            ("wr_data_i", m.Wire("act_wr_data", Expr.Mux(unitWrEn, unitWrData, HostData(actBits)))),
+            ("rd_en_i", m.Wire("act_rd_en", unitRdEn.Or(hostRdOk))),
+            ("rd_addr_i", m.Wire("act_rd_addr", Expr.Mux(unitRdEn, unitRdAddr, hostRdAddr.Slice(aab - 1, 0)))),
             ("rd_data_o", actRdData));
         m.Assign(hostRdData, actRdData);
 
@@ -202,7 +218,7 @@ public static class Top
             ("clk_i", clk), ("rst_ni", rstN), ("op_start_i", convStart), ("lo_i", f["lo"]), ("hi_i", f["hi"]),
             ("job_we_i", jobWe), ("job_bank_i", jobBank), ("job_out_addr_i", jobOut), ("job_npix_i", jobNpix), ("job_par_i", jobPar),
             ("band_done_i", bandDone), ("band_done_bank_i", bandDoneBank),
-            ("rq_rd_en_o", rqRdEn), ("rq_rd_addr_o", rqRdAddr), ("rq_rd_data_i", rqRdData),
+            ("rq_rd_en_o", drainRqRdEn), ("rq_rd_addr_o", drainRqRdAddr), ("rq_rd_data_i", rqRdData),
             ("acc_rd_en_o", drainRdEn), ("acc_rd_bank_o", drainRdBank), ("acc_rd_addr_o", drainRdAddr), ("acc_rd_data_i", drainRdData),
             ("act_wr_en_o", drainWrEn), ("act_wr_addr_o", drainWrAddr), ("act_wr_data_o", drainWrData),
             ("bank_free_o", bankFree), ("bank_free_bank_o", bankFreeBank), ("busy_o", drainBusy));
@@ -217,7 +233,17 @@ public static class Top
             ("act_rd_en_o", poolRdEn), ("act_rd_addr_o", poolRdAddr), ("act_rd_data_i", actRdData),
             ("act_wr_en_o", poolWrEn), ("act_wr_addr_o", poolWrAddr), ("act_wr_data_o", poolWrData), ("busy_o", poolBusy));
 
-        m.Assign(unitBusy, Expr.Cat(feederBusy, loaderBusy, accBusy, drainBusy, poolBusy).ReduceOr());
+        var avgBusy = m.Wire("avg_busy");
+        m.Instantiate(AvgPoolUnit.Name, "u_avgpool_unit", null,
+            ("clk_i", clk), ("rst_ni", rstN), ("start_i", avgStart),
+            ("in_base_i", f["in_base"]), ("in_plane_i", f["in_plane"]), ("in_groups_i", f["in_groups"]),
+            ("in_unsigned_i", f["in_unsigned"]), ("out_base_i", f["out_base"]), ("par_base_i", f["par_base"]),
+            ("lo_i", f["lo"]), ("hi_i", f["hi"]),
+            ("rq_rd_en_o", avgRqRdEn), ("rq_rd_addr_o", avgRqRdAddr), ("rq_rd_data_i", rqRdData),
+            ("act_rd_en_o", avgRdEn), ("act_rd_addr_o", avgRdAddr), ("act_rd_data_i", actRdData),
+            ("act_wr_en_o", avgWrEn), ("act_wr_addr_o", avgWrAddr), ("act_wr_data_o", avgWrData), ("busy_o", avgBusy));
+
+        m.Assign(unitBusy, Expr.Cat(feederBusy, loaderBusy, accBusy, drainBusy, poolBusy, avgBusy).ReduceOr());
         m.Assign(busyOut, ctrlBusy);
 
         // Cycles in which a pixel entered the array, since the last start.

@@ -1,6 +1,7 @@
 using System.Numerics;
 using Accel.Hardware.Config;
 using Accel.Hardware.Schedule;
+using Accel.Model.Arithmetic;
 using Accel.Model.Quantized;
 
 namespace Accel.Hardware.Program;
@@ -32,7 +33,12 @@ public sealed class EngineImage
         return words;
     }
 
-    public static EngineImage Build(EngineSchedule schedule, IReadOnlyDictionary<string, QuantizedConv> convs)
+    /// <summary>
+    /// The buffer images for <paramref name="schedule"/> with these weights; a global average pool's
+    /// (M, S) comes from <paramref name="poolRequant"/> and fills every lane of its parameter word.
+    /// </summary>
+    public static EngineImage Build(EngineSchedule schedule, IReadOnlyDictionary<string, QuantizedConv> convs,
+        IReadOnlyDictionary<string, Requant>? poolRequant = null)
     {
         var c = schedule.Config;
         int rows = c.Rows, cols = c.Cols;
@@ -74,6 +80,16 @@ public sealed class EngineImage
                 }
                 parameters[op.ParamBase + tile] = p;
             }
+        }
+        foreach (var op in schedule.Ops.Where(o => o.Opcode == Opcode.AvgPool))
+        {
+            if (poolRequant is null || !poolRequant.TryGetValue(op.Node, out var rq))
+                throw new ScheduleException($"layer '{op.Node}': no requantization for the average pool");
+            var p = BigInteger.Zero;
+            for (int col = 0; col < cols; col++)
+                p |= (new BigInteger(rq.Multiplier) | new BigInteger(rq.Shift) << EngineConfig.MultiplierBits)
+                    << (cols * EngineConfig.BiasBits + col * EngineConfig.RequantLaneBits);
+            parameters[op.ParamBase] = p;
         }
         return new EngineImage(EncodeProgram(schedule), weights, parameters);
     }

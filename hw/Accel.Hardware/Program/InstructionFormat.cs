@@ -3,7 +3,7 @@ using Accel.Hardware.Config;
 
 namespace Accel.Hardware.Program;
 
-public enum Opcode { End = 0, Conv = 1, MaxPool = 2 }
+public enum Opcode { End = 0, Conv = 1, MaxPool = 2, AvgPool = 3 }
 
 /// <summary>One field of the controller's instruction word.</summary>
 /// <summary>

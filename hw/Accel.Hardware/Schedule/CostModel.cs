@@ -1,4 +1,5 @@
 using Accel.Hardware.Config;
+using Accel.Hardware.Engine;
 
 namespace Accel.Hardware.Schedule;
 
@@ -60,6 +61,9 @@ public static class CostModel
 
     public static OpCost MaxPool(EngineConfig c, int groups, int outH, int outW, int kernel) =>
         new(Dispatch + (long)groups * outH * outW * kernel * kernel + FeedStages + 2, 0);
+
+    /// <summary>Dispatch, the (M, S) read, one cycle per input word, then the read and requantization latency.</summary>
+    public static OpCost AvgPool(int groups, int plane) => new(Dispatch + 1 + (long)groups * plane + 1 + Requantizer.Latency, 0);
 
     public static long Ideal(EngineConfig c, long macs) => (macs + (long)c.Rows * c.Cols - 1) / ((long)c.Rows * c.Cols);
 }

@@ -70,7 +70,7 @@ public static class ScheduleCompiler
                 tensors[concat.Name] = placed;
                 next += placed.Words;
             }
-            else if (node.Op is MaxPoolLayer)
+            else if (node.Op is MaxPoolLayer or GlobalAvgPoolLayer)
             {
                 // Pooling is lane-wise: the output keeps its input's channel layout (holes included).
                 var source = tensors[node.Inputs[0]];
@@ -96,10 +96,13 @@ public static class ScheduleCompiler
                 case MaxPoolLayer pool:
                     ops.Add(PlanMaxPool(config, node, pool, tensors[node.Inputs[0]], tensors[node.Name]));
                     break;
+                case GlobalAvgPoolLayer:
+                    ops.Add(PlanAvgPool(config, node, tensors[node.Inputs[0]], tensors[node.Name], ref paramWords));
+                    break;
                 case ConcatLayer or DropoutLayer:
                     break;
                 default:
-                    throw new ScheduleException($"layer '{node.Name}': {node.Op.GetType().Name.Replace("Layer", "")} is not an operation this engine runs (conv, max pool, concat)");
+                    throw new ScheduleException($"layer '{node.Name}': {node.Op.GetType().Name.Replace("Layer", "")} is not an operation this engine runs (conv, max pool, global average pool, concat)");
             }
         }
 
@@ -177,6 +180,24 @@ public static class ScheduleCompiler
         CheckDims(node.Name, fields);
         return new ScheduledOp(node.Name, node.Group, Opcode.MaxPool, input, output, fields, 0,
             CostModel.MaxPool(c, input.Groups, o.Height, o.Width, pool.KernelSize));
+    }
+
+    private static ScheduledOp PlanAvgPool(EngineConfig c, Node node, TensorPlacement input, TensorPlacement output, ref int paramWords)
+    {
+        var fields = new Dictionary<string, long>
+        {
+            ["opcode"] = (long)Opcode.AvgPool,
+            ["in_base"] = input.Base, ["in_h"] = input.Shape.Height, ["in_w"] = input.Shape.Width, ["in_plane"] = input.Plane,
+            ["in_groups"] = input.Groups, ["in_unsigned"] = input.Unsigned ? 1 : 0,
+            ["out_base"] = output.Base, ["out_h"] = 1, ["out_w"] = 1, ["out_plane"] = 1,
+            ["par_base"] = paramWords,
+            // Rule GLOBAL_AVGPOOL requantizes to the signed int8 range.
+            ["lo"] = Int8Arithmetic.ActivationMin, ["hi"] = Int8Arithmetic.ActivationMax,
+        };
+        CheckDims(node.Name, fields);
+        paramWords += 1;
+        return new ScheduledOp(node.Name, node.Group, Opcode.AvgPool, input, output, fields, 0,
+            CostModel.AvgPool(input.Groups, input.Plane));
     }
 
     private static void CheckDims(string node, Dictionary<string, long> fields)

@@ -19,7 +19,10 @@ public static class CaseKinds
     /// <summary>A Fire module on the network input, then max pool 3x3/2 ceil mode over the concat.</summary>
     public const string FirePool = "fire-pool";
 
-    public static IReadOnlyList<string> All { get; } = [Conv, ConvConv, ConvFire, ConvPool, FirePool];
+    /// <summary>SqueezeNet's tail: a Fire module, a 1x1 conv, then the global average pool.</summary>
+    public const string FireConvAvgPool = "fire-conv-gap";
+
+    public static IReadOnlyList<string> All { get; } = [Conv, ConvConv, ConvFire, ConvPool, FirePool, FireConvAvgPool];
 }
 
 /// <summary>A case with <see cref="RegressionCase.Id"/> and its seeds is reproducible on its own.</summary>

@@ -57,7 +57,7 @@ public sealed class RegressionRunner(CosimOptions? options = null)
             var schedule = CosimBuildProfile.Plan(c.Network, c.Config);
             // A shared work root gets one folder per case so kept dumps do not overwrite each other.
             var caseOptions = _options.WorkDirectory is null ? _options : _options with { WorkDirectory = Path.Combine(_options.WorkDirectory, c.Id) };
-            var r = CosimRunner.Run(schedule, model.Convs, input, expected, caseOptions);
+            var r = CosimRunner.Run(schedule, model.Convs, input, expected, caseOptions, model.PoolRequant);
             return new RegressionCaseResult(c, r.BitExact, r.FirstMismatch?.ToString(), r.FirstMismatch, r.DumpDirectory,
                 r.TotalCycles, schedule.PredictedCycles, r.IdealCycles, sw.Elapsed, r.Build.FromCache);
         }

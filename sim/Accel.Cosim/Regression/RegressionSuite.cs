@@ -45,7 +45,7 @@ public static class RegressionSuite
         for (int i = 0; i < profile.Cases; i++)
         {
             int size = ArraySizes[i % ArraySizes.Count];
-            // Kinds rotate once per round of array sizes, so every (kind, size) pair occurs every 20 cases.
+            // Kinds rotate once per round of array sizes, so every (kind, size) pair occurs every 24 cases.
             string kind = CaseKinds.All[i / ArraySizes.Count % CaseKinds.All.Count];
             // Every third case has a corner; 3 and 4 are coprime, so corners meet every array size.
             string corner = i % 3 == 2 ? SaturationCorners.All[i / 3 % SaturationCorners.All.Count] : SaturationCorners.None;
@@ -122,6 +122,11 @@ public static class RegressionSuite
             case CaseKinds.FirePool:
                 layers.Add(RandomFire(rng, "fire1", size));
                 layers.Add(new MaxPoolLayer("pool1", 3, 2, 0, CeilMode: true));
+                break;
+            case CaseKinds.FireConvAvgPool:
+                layers.Add(RandomFire(rng, "fire1", size));
+                layers.Add(RandomConv(rng, "conv2", size, [1], rng.Next(2) == 0));
+                layers.Add(new GlobalAvgPoolLayer("pool2"));
                 break;
             default:
                 throw new ArgumentException($"unknown case kind '{kind}'", nameof(kind));

@@ -53,4 +53,20 @@ public class RealFireModuleTests(ITestOutputHelper output)
         }
         Assert.Empty(failures);
     }
+
+    [RequiresDataFact]
+    public void TheWholeOfSqueezeNet11IsBitExactAt16x16WithOnChipBuffers()
+    {
+        // Every layer, conv1 to the global average pool, on one program; buffers sized to hold every tensor.
+        Assert.Null(Tools.MissingReason(["verilator"]));
+        var (model, input) = Model.Value;
+        using var golden = IlgpuGoldenModel.Create(GoldenDevice.Cpu);
+        var acts = golden.Run(model, input).Activations;
+        var schedule = CosimBuildProfile.Plan(model.Network, new EngineConfig { Rows = 16, Cols = 16 });
+        var r = CosimRunner.Run(schedule, model.Convs, input, acts.ToDictionary(kv => kv.Key, kv => kv.Value.Data), null, model.PoolRequant);
+        output.WriteLine($"{r.TotalCycles} cycles (predicted {schedule.PredictedCycles}), ideal {r.IdealCycles}, utilization {r.Utilization:P1}, sim {r.SimulationTime.TotalSeconds:F1} s");
+        Assert.True(r.BitExact, $"{r.FirstMismatch} (dump: {r.DumpDirectory})");
+        Assert.Equal(model.Network.Nodes.Count(n => n.Op is not Accel.Model.Networks.ConcatLayer), r.Layers.Count);
+        Assert.InRange(schedule.PredictedCycles, r.TotalCycles * 0.99, r.TotalCycles * 1.01);
+    }
 }
