@@ -130,4 +130,40 @@ public class ScheduleTests
         Assert.Equal(1 << 16, (int)((p >> (4 * 32 + 3 * 22)) & ((1 << 22) - 1)));
         Assert.Equal(Int8Arithmetic.OutputRange(false, false).Lo, s.Format.Decode(image.Program[0], "lo"));
     }
+
+    [Fact]
+    public void AFewChannelInputConvIsPackedIm2ColStyle()
+    {
+        var s = ScheduleCompiler.Plan(BuiltinNetworks.SqueezeNet1_1(), new EngineConfig());
+        var input = s.Tensors["input"];
+        Assert.NotNull(input.Im2Col);
+        Assert.Equal(new Shape(27, 111, 111), input.Shape);
+        var conv1 = s.Ops[0];
+        Assert.Equal((1L, 1L, 0L), (conv1.Fields["kernel"], conv1.Fields["stride"], conv1.Fields["pad"]));
+        Assert.Equal(2, conv1.PassesPerBand); // 27 packed channels in two groups of 16 instead of 9 taps of 3
+        Assert.True(conv1.Cost.Utilization > 0.8, $"{conv1.Cost.Utilization:P1}");
+        // Unpacked when packing would not save passes (a 1x1 conv), or channels already fill the rows.
+        Assert.Null(ScheduleCompiler.Plan(new Network("n", new Shape(3, 8, 8), [new ConvLayer("c", 4, 1, 1, 0, Relu: false)]), Four).Tensors["input"].Im2Col);
+        Assert.Null(ScheduleCompiler.Plan(new Network("n", new Shape(4, 8, 8), [new ConvLayer("c", 4, 3, 1, 1, Relu: false)]), Four).Tensors["input"].Im2Col);
+    }
+
+    [Fact]
+    public void Im2ColPackingPlacesEveryTapAndZeroPadding()
+    {
+        var source = new Shape(2, 3, 4);
+        var x = Enumerable.Range(1, (int)source.Elements).Select(i => (sbyte)i).ToArray();
+        var packing = new Im2Col(source, Kernel: 3, Stride: 2, Pad: 1);
+        var packedShape = new Shape(18, 2, 2);
+        var p = packing.Apply(x, packedShape);
+        for (int ky = 0; ky < 3; ky++)
+            for (int kx = 0; kx < 3; kx++)
+                for (int ic = 0; ic < 2; ic++)
+                    for (int y = 0; y < 2; y++)
+                        for (int xx = 0; xx < 2; xx++)
+                        {
+                            int iy = y * 2 + ky - 1, ix = xx * 2 + kx - 1;
+                            sbyte want = iy < 0 || iy >= 3 || ix < 0 || ix >= 4 ? (sbyte)0 : x[(ic * 3 + iy) * 4 + ix];
+                            Assert.Equal(want, p[(((ky * 3 + kx) * 2 + ic) * 2 + y) * 2 + xx]);
+                        }
+    }
 }

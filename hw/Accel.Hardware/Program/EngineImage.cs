@@ -49,6 +49,17 @@ public sealed class EngineImage
             if (!convs.TryGetValue(op.Node, out var q))
                 throw new ScheduleException($"layer '{op.Node}': no quantized weights");
             int cout = op.Output.Shape.Channels, cin = op.Input.Shape.Channels, k = (int)op.Fields["kernel"];
+            // Weight of output channel oc for logical input channel ic at tap (ky, kx) of this op.
+            var packing = op.Input.Im2Col;
+            Func<int, int, int, int, sbyte> weight = packing is null
+                ? (oc, ic, ky, kx) => q.Weights[((oc * cin + ic) * k + ky) * k + kx]
+                : (oc, ic, _, _) =>
+                {
+                    // Packed channel (ky*K + kx)*Cin + c of a 1x1 op is tap (ky, kx) of source channel c.
+                    int sk = packing.Kernel, scin = packing.Source.Channels;
+                    int c = ic % scin, tap = ic / scin;
+                    return q.Weights[((oc * scin + c) * sk + tap / sk) * sk + tap % sk];
+                };
             var logical = op.Input.LogicalChannels(rows);
             int groups = op.Input.Groups, word = op.WeightBase;
             var bytes = new byte[cols];
@@ -63,7 +74,7 @@ public sealed class EngineImage
                                 for (int col = 0; col < cols; col++)
                                 {
                                     int oc = tile * cols + col;
-                                    bytes[col] = ic < 0 || oc >= cout ? (byte)0 : (byte)q.Weights[((oc * cin + ic) * k + ky) * k + kx];
+                                    bytes[col] = ic < 0 || oc >= cout ? (byte)0 : (byte)weight(oc, ic, ky, kx);
                                 }
                                 weights[word++] = FromBytes(bytes);
                             }

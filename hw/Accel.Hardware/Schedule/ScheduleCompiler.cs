@@ -41,6 +41,14 @@ public static class ScheduleCompiler
         var tensors = new Dictionary<string, TensorPlacement>(StringComparer.Ordinal);
         int next = 0;
         tensors[inputTensor] = TensorPlacement.Dense(inputTensor, inputShape, 0, lanes, unsignedTensors.Contains(inputTensor));
+        var packed = PackedInputConv(network, config, nodes, inputTensor, inputShape);
+        if (packed is not null)
+        {
+            var conv = (ConvLayer)packed.Op;
+            var shape = new Shape(inputShape.Channels * conv.KernelSize * conv.KernelSize, packed.Output.Height, packed.Output.Width);
+            tensors[inputTensor] = TensorPlacement.Dense(inputTensor, shape, 0, lanes, unsignedTensors.Contains(inputTensor))
+                with { Im2Col = new Im2Col(inputShape, conv.KernelSize, conv.Stride, conv.Padding) };
+        }
         next += tensors[inputTensor].Words;
 
         foreach (var node in nodes)
@@ -122,6 +130,20 @@ public static class ScheduleCompiler
         return new EngineSchedule(resolved, network.Name, inputTensor, nodes, tensors, ops, next, weightWords, paramWords);
     }
 
+    /// <summary>
+    /// The convolution to pack im2col-style, if any: the only reader of the schedule's input, with
+    /// fewer input channels than the array has rows and a kernel larger than 1x1 (SqueezeNet's
+    /// conv1: 3 channels would use 3 of 16 rows; 27 packed channels use 27 of 32).
+    /// </summary>
+    private static Node? PackedInputConv(Network network, EngineConfig config, IReadOnlyList<Node> nodes, string inputTensor, Shape inputShape)
+    {
+        var readers = nodes.Where(n => n.Inputs.Contains(inputTensor)).ToList();
+        if (readers is not [{ Op: ConvLayer conv } reader] || conv.KernelSize == 1 || inputShape.Channels >= config.Rows) return null;
+        int packedGroups = TensorPlacement.GroupsFor(inputShape.Channels * conv.KernelSize * conv.KernelSize, config.Rows);
+        int plainPasses = TensorPlacement.GroupsFor(inputShape.Channels, config.Rows) * conv.KernelSize * conv.KernelSize;
+        return packedGroups < plainPasses ? reader : null;
+    }
+
     private static int Resolve(int? configured, int needed, string buffer, IEnumerable<TensorPlacement>? tensors, int lanes)
     {
         if (configured is not { } depth) return needed;
@@ -135,6 +157,8 @@ public static class ScheduleCompiler
         IReadOnlySet<string> unsignedTensors, ref int weightWords, ref int paramWords)
     {
         var o = node.Output;
+        // A packed input is already the im2col of the window: a 1x1 convolution over it.
+        var (kernel, stride, pad) = input.Im2Col is null ? (conv.KernelSize, conv.Stride, conv.Padding) : (1, 1, 0);
         if (o.Width > c.AccumulatorDepth)
             throw new ScheduleException($"layer '{node.Name}': an output row of {o.Width} pixels does not fit the accumulator ({c.AccumulatorDepth} pixels per bank)");
         // As few bands as the accumulator allows, of balanced heights: a short last band would leave
@@ -143,7 +167,7 @@ public static class ScheduleCompiler
         int bands = (o.Height + maxRows - 1) / maxRows;
         int bandRows = (o.Height + bands - 1) / bands;
         int tiles = (conv.OutChannels + c.Cols - 1) / c.Cols;
-        int kk = conv.KernelSize * conv.KernelSize;
+        int kk = kernel * kernel;
         int passes = input.Groups * kk;
         var (lo, hi) = Int8Arithmetic.OutputRange(conv.Relu, unsignedTensors.Contains(node.Name));
         var fields = new Dictionary<string, long>
@@ -152,7 +176,7 @@ public static class ScheduleCompiler
             ["in_base"] = input.Base, ["in_h"] = input.Shape.Height, ["in_w"] = input.Shape.Width, ["in_plane"] = input.Plane,
             ["in_groups"] = input.Groups, ["in_unsigned"] = input.Unsigned ? 1 : 0,
             ["out_base"] = output.Base, ["out_h"] = o.Height, ["out_w"] = o.Width, ["out_plane"] = output.Plane,
-            ["kernel"] = conv.KernelSize, ["stride"] = conv.Stride, ["pad"] = conv.Padding,
+            ["kernel"] = kernel, ["stride"] = stride, ["pad"] = pad,
             ["oc_tiles"] = tiles, ["bands"] = bands, ["band_rows"] = bandRows, ["band_out_step"] = (long)bandRows * o.Width,
             ["wgt_base"] = weightWords, ["wgt_oct_stride"] = (long)passes * c.Rows, ["passes_per_band"] = passes,
             ["par_base"] = paramWords, ["lo"] = lo, ["hi"] = hi,

@@ -2,6 +2,36 @@ using Accel.Model.Networks;
 
 namespace Accel.Hardware.Schedule;
 
+/// <summary>
+/// An input stored im2col-style: logical channel (ky*K + kx)*Cin + ic of output pixel (y, x) holds
+/// source channel ic at (y*stride + ky - pad, x*stride + kx - pad), zero outside the map. The host
+/// writes it so (a byte shuffle, no arithmetic) and the first convolution becomes a 1x1 over
+/// Cin*K*K channels, which fills the array's rows where Cin alone would leave most idle.
+/// </summary>
+public sealed record Im2Col(Shape Source, int Kernel, int Stride, int Pad)
+{
+    public sbyte[] Apply(sbyte[] chw, Shape packed)
+    {
+        if (chw.Length != Source.Elements) throw new ArgumentException($"im2col input has {chw.Length} values, expected {Source.Elements}");
+        var result = new sbyte[packed.Elements];
+        int cin = Source.Channels, plane = packed.Height * packed.Width;
+        for (int ky = 0; ky < Kernel; ky++)
+            for (int kx = 0; kx < Kernel; kx++)
+                for (int ic = 0; ic < cin; ic++)
+                {
+                    int channel = (ky * Kernel + kx) * cin + ic;
+                    for (int y = 0; y < packed.Height; y++)
+                        for (int x = 0; x < packed.Width; x++)
+                        {
+                            int iy = y * Stride + ky - Pad, ix = x * Stride + kx - Pad;
+                            if (iy < 0 || iy >= Source.Height || ix < 0 || ix >= Source.Width) continue;
+                            result[channel * plane + y * packed.Width + x] = chw[(ic * Source.Height + iy) * Source.Width + ix];
+                        }
+                }
+        return result;
+    }
+}
+
 /// <summary>A run of logical channels stored from physical group <see cref="FirstGroup"/> on.</summary>
 public sealed record ChannelSegment(int LogicalStart, int Count, int FirstGroup);
 
@@ -13,6 +43,9 @@ public sealed record ChannelSegment(int LogicalStart, int Count, int FirstGroup)
 /// </summary>
 public sealed record TensorPlacement(string Name, Shape Shape, int Base, int Groups, bool Unsigned, IReadOnlyList<ChannelSegment> Segments)
 {
+    /// <summary>Set when the tensor is stored im2col-style (<see cref="Shape"/> is then the packed shape).</summary>
+    public Im2Col? Im2Col { get; init; }
+
     public int Plane => Shape.Height * Shape.Width;
     public int Words => Groups * Plane;
 
@@ -34,6 +67,7 @@ public sealed record TensorPlacement(string Name, Shape Shape, int Base, int Gro
     /// <summary>Packs a CHW tensor into activation words (lanes bytes each), holes zero.</summary>
     public byte[] Pack(sbyte[] chw, int lanes)
     {
+        if (Im2Col is not null) chw = Im2Col.Apply(chw, Shape);
         if (chw.Length != Shape.Elements) throw new ArgumentException($"tensor '{Name}' has {chw.Length} values, expected {Shape.Elements}");
         var words = new byte[Words * lanes];
         var logical = LogicalChannels(lanes);

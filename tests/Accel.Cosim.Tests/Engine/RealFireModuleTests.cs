@@ -69,4 +69,25 @@ public class RealFireModuleTests(ITestOutputHelper output)
         Assert.Equal(model.Network.Nodes.Count(n => n.Op is not Accel.Model.Networks.ConcatLayer), r.Layers.Count);
         Assert.InRange(schedule.PredictedCycles, r.TotalCycles * 0.99, r.TotalCycles * 1.01);
     }
+
+    [RequiresDataFact]
+    public void TheWholeOfSqueezeNet10CaffeWithDeepCompressionWeightsIsBitExactAt16x16()
+    {
+        // 227x227, 7x7/2 conv1 (packed im2col-style), Caffe's pad=1 on conv10 (15x15 before the average pool).
+        Assert.Null(Tools.MissingReason(["verilator"]));
+        var floatModel = OnnxImporter.Load(SharedData.DeepCompressionOnnx!);
+        var bytes = File.ReadAllBytes(SharedData.Find("models", "test_data", "squeezenet1_0_deep_compression", "cat_input.f32")!);
+        var x = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, x, 0, bytes.Length);
+        var model = PostTrainingQuantizer.Quantize(floatModel, PostTrainingQuantizer.Calibrate(floatModel, [x]), "caffe");
+        var input = model.QuantizeInput(x);
+        using var golden = IlgpuGoldenModel.Create(GoldenDevice.Cpu);
+        var acts = golden.Run(model, input).Activations;
+        var schedule = CosimBuildProfile.Plan(model.Network, new EngineConfig { Rows = 16, Cols = 16 });
+        var r = CosimRunner.Run(schedule, model.Convs, input, acts.ToDictionary(kv => kv.Key, kv => kv.Value.Data), null, model.PoolRequant);
+        output.WriteLine($"{r.TotalCycles} cycles (predicted {schedule.PredictedCycles}), ideal {r.IdealCycles}, utilization {r.Utilization:P1}, sim {r.SimulationTime.TotalSeconds:F1} s");
+        Assert.True(r.BitExact, $"{r.FirstMismatch} (dump: {r.DumpDirectory})");
+        Assert.Equal(new Accel.Model.Networks.Shape(1000, 15, 15), model.Network["conv10"].Output);
+        Assert.InRange(schedule.PredictedCycles, r.TotalCycles * 0.99, r.TotalCycles * 1.01);
+    }
 }
