@@ -91,13 +91,7 @@ public static class AvgPoolUnit
             var x = m.Wire($"x{r}", operand.Sext(SumBits));
             var merged = m.Wire($"merged{r}", Expr.Mux(first1, x, sum.Q + x));
             m.Assign(sum.D, Expr.Mux(v1, merged, sum.Q));
-            var q = m.Wire($"q{r}", db);
-            m.Instantiate(Requantizer.Name, $"u_requant{r}", null,
-                ("clk_i", clk), ("acc_i", merged.Sext(a)),
-                ("mult_i", rqRdData.Slice(r * rq + EngineConfig.MultiplierBits - 1, r * rq)),
-                ("shift_i", rqRdData.Slice(r * rq + rq - 1, r * rq + EngineConfig.MultiplierBits)),
-                ("lo_i", lo), ("hi_i", hi), ("q_o", q));
-            lanes[r] = q;
+            lanes[r] = Requantizer.Lane(m, r, clk, merged.Sext(a), rqRdData, lo, hi);
         }
         // A group's last pixel carries its sum into the requantizer; the result is written Latency cycles later.
         Expr wv = v1.And(last1), wa = out1;

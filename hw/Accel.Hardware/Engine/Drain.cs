@@ -126,14 +126,7 @@ public static class Drain
         var lanes = new Expr[cols];
         for (int col = 0; col < cols; col++)
         {
-            var q = m.Wire($"q{col}", EngineConfig.DataBits);
-            m.Instantiate(Requantizer.Name, $"u_requant{col}", null,
-                ("clk_i", clk),
-                ("acc_i", accRdData.Slice(col * a + a - 1, col * a)),
-                ("mult_i", rqRdData.Slice(col * rq + EngineConfig.MultiplierBits - 1, col * rq)),
-                ("shift_i", rqRdData.Slice(col * rq + rq - 1, col * rq + EngineConfig.MultiplierBits)),
-                ("lo_i", lo), ("hi_i", hi), ("q_o", q));
-            lanes[col] = q;
+            lanes[col] = Requantizer.Lane(m, col, clk, accRdData.Slice(col * a + a - 1, col * a), rqRdData, lo, hi);
         }
         m.Assign(actWrEn, v);
         m.Assign(actWrAddr, addrPipe);

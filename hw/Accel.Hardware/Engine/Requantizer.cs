@@ -48,4 +48,20 @@ public static class Requantizer
         m.Clocked(clk, null);
         return m;
     }
+
+    /// <summary>
+    /// Instantiates lane <paramref name="lane"/> in <paramref name="m"/>: its (M, S) is that lane of a
+    /// requantization-parameter word; returns the output byte.
+    /// </summary>
+    public static Sig Lane(Module m, int lane, Sig clk, Expr acc, Sig requantWord, Sig lo, Sig hi)
+    {
+        int rq = EngineConfig.RequantLaneBits, mb = EngineConfig.MultiplierBits;
+        var q = m.Wire($"q{lane}", EngineConfig.DataBits);
+        m.Instantiate(Name, $"u_requant{lane}", null,
+            ("clk_i", clk), ("acc_i", acc),
+            ("mult_i", requantWord.Slice(lane * rq + mb - 1, lane * rq)),
+            ("shift_i", requantWord.Slice(lane * rq + rq - 1, lane * rq + mb)),
+            ("lo_i", lo), ("hi_i", hi), ("q_o", q));
+        return q;
+    }
 }

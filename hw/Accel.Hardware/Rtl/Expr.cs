@@ -113,9 +113,6 @@ public sealed record Const(int Width, BigInteger Bits) : Expr(Width);
 /// <summary>A constant part-select of a signal.</summary>
 public sealed record Select(Sig Source, int Hi, int Lo) : Expr(Hi - Lo + 1);
 
-/// <summary>A variable part-select <c>sig[base*width +: width]</c> (a lane of a packed vector).</summary>
-public sealed record LaneSelect(Sig Source, Expr Lane, int LaneWidth) : Expr(LaneWidth);
-
 public sealed record Concat(IReadOnlyList<Expr> Parts) : Expr(Parts.Sum(p => p.Width));
 
 public sealed record Replicate(int Count, Expr Part) : Expr(Count * Part.Width);

@@ -197,7 +197,7 @@ internal static class RtlChecks
 {
     public static void Assignable(Expr target)
     {
-        if (target is not (Sig or Select or LaneSelect))
+        if (target is not (Sig or Select))
             throw new RtlException("only a signal or a part-select of one can be assigned");
     }
 
@@ -211,7 +211,6 @@ internal static class RtlChecks
     {
         Sig s => s.Name,
         Select s => $"{s.Source.Name}[{s.Hi}:{s.Lo}]",
-        LaneSelect l => $"{l.Source.Name}[lane]",
         _ => "expression",
     };
 }

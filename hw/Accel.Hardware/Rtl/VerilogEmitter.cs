@@ -185,7 +185,6 @@ public static class VerilogEmitter
     {
         Sig s => s.Name,
         Select s => s.Source.Name,
-        LaneSelect l => l.Source.Name,
         _ => throw new RtlException("not an assignable target"),
     };
 
@@ -209,7 +208,6 @@ public static class VerilogEmitter
         Const c => Literal(c.Width, c.Bits),
         Select s => s.Hi == s.Lo && s.Source.Width == 1 ? s.Source.Name
             : s.Hi == s.Lo ? $"{s.Source.Name}[{s.Hi}]" : $"{s.Source.Name}[{s.Hi}:{s.Lo}]",
-        LaneSelect l => $"{l.Source.Name}[{Expression(l.Lane)} * {l.LaneWidth} +: {l.LaneWidth}]",
         Concat c => "{" + string.Join(", ", c.Parts.Select(Expression)) + "}",
         Replicate r => $"{{{r.Count}{{{Expression(r.Part)}}}}}",
         Unary u => $"{u.Op}{Atom(u.Operand)}",
