@@ -92,8 +92,9 @@ public static class EngineGenerator
         ("ROWS", c.Rows), ("COLS", c.Cols), ("ACC_BITS", c.AccumulatorBits),
         ("HOST_BITS", Engine.Top.HostBits(c, f)), ("ACT_BITS", c.ActivationWordBits), ("WEIGHT_BITS", c.WeightWordBits),
         ("PARAM_BITS", c.ParamWordBits), ("INSN_BITS", f.Bits),
-        ("ACT_DEPTH", c.ActivationDepth!.Value), ("WEIGHT_DEPTH", c.WeightDepth!.Value), ("PARAM_DEPTH", c.ParamDepth!.Value),
+        ("INPUT_DEPTH", c.InputDepth), ("OUTPUT_DEPTH", c.OutputDepth), ("WEIGHT_DEPTH", c.WeightDepth), ("PARAM_DEPTH", c.ParamDepth!.Value),
         ("PROGRAM_DEPTH", c.ProgramDepth!.Value), ("ACC_DEPTH", c.AccumulatorDepth),
+        ("DRAM_BITS", c.DramBits), ("DRAM_BURST_BEATS", c.DramBurstBeats), ("DRAM_WORD_BYTES", c.DramWordBytes), ("BEATS_PER_WORD", c.BeatsPerWord),
     ];
 
     private static string ToPascal(string name) =>

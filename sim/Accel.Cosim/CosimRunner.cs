@@ -23,6 +23,8 @@ public sealed record CosimOptions
     public int? Threads { get; init; }
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(20);
     public string? CacheRoot { get; init; }
+    /// <summary>Called as compute instructions complete: (instructions done, cycle).</summary>
+    public Action<long, long>? ComputeProgress { get; init; }
 }
 
 /// <summary>The first element where the RTL and the golden model differ, and how many differ in that tensor.</summary>
@@ -48,17 +50,19 @@ public sealed record CosimResult(
     string? DumpDirectory,
     BuildResult Build,
     TimeSpan SimulationTime,
-    string? TracePath)
+    string? TracePath,
+    DramCounters? Dram = null)
 {
     public long IdealCycles => Layers.Sum(l => l.IdealCycles);
     public double Utilization => TotalCycles == 0 ? 0 : (double)IdealCycles / TotalCycles;
 }
 
 /// <summary>
-/// Runs a schedule on its generated RTL in Verilator and compares every node's output with
-/// the golden model, element by element. The RTL is built once per distinct configuration
-/// (content-hash cache); buffer depths are rounded up (see <see cref="CosimBuildProfile"/>) so
-/// that different layers share builds.
+/// Runs a schedule on its generated RTL in Verilator, with the input and the weights in the
+/// harness's simulated DRAM, and compares every node's output there with the golden model,
+/// element by element. The RTL is built once per distinct configuration (content-hash cache);
+/// program and parameter depths are rounded up (see <see cref="CosimBuildProfile"/>) so that
+/// different layers share builds.
 /// </summary>
 public static class CosimRunner
 {
@@ -81,19 +85,20 @@ public static class CosimRunner
 
         var image = EngineImage.Build(schedule, convs, poolRequant);
         var format = schedule.Format;
-        int hostBytes = Top.HostBits(c, format) / 8, lanes = c.Lanes;
+        int hostBytes = Top.HostBits(c, format) / 8, lanes = c.Lanes, wordBytes = c.DramWordBytes;
         var inputPlacement = schedule.Tensors[schedule.InputTensor];
         var outputs = OutputTensors(schedule);
 
         var stimulusPath = Path.Combine(work, "stimulus.bin");
         using (var w = StimulusWriter.Create(stimulusPath, hostBytes))
         {
+            w.DramSize((ulong)schedule.DramBytes);
+            w.DramWrite((ulong)(inputPlacement.Base * wordBytes), EngineImage.ToDram(inputPlacement.Pack(input, lanes), lanes, wordBytes));
+            if (image.WeightBytes.Length > 0) w.DramWrite((ulong)(schedule.WeightDramBase * wordBytes), image.WeightBytes);
             w.Write(HostMemory.Program, 0, Words(image.Program, hostBytes));
-            if (image.Weights.Count > 0) w.Write(HostMemory.Weights, 0, Words(image.Weights, hostBytes));
             if (image.Parameters.Count > 0) w.Write(HostMemory.ChannelParams, 0, Words(image.Parameters, hostBytes));
-            w.Write(HostMemory.Activations, (uint)inputPlacement.Base, Widen(inputPlacement.Pack(input, lanes), lanes, hostBytes));
             w.Run((ulong)Math.Max(1_000_000, schedule.PredictedCycles * 4));
-            foreach (var t in outputs) w.Read((uint)t.Base, (uint)t.Words);
+            foreach (var t in outputs) w.DramRead((ulong)(t.Base * wordBytes), (uint)(t.Words * wordBytes));
             w.End();
         }
 
@@ -102,7 +107,7 @@ public static class CosimRunner
         try
         {
             result = HarnessProcess.Run(built.Executable, stimulusPath, Path.Combine(work, "output.bin"), Path.Combine(work, "report.json"),
-                options.TracePath, options.Timeout);
+                options.TracePath, options.Timeout, memory: schedule.Memory, computeProgress: options.ComputeProgress);
         }
         catch (CosimTimeoutException e)
         {
@@ -114,23 +119,35 @@ public static class CosimRunner
         var run = result.Report.Runs[0];
         var got = new Dictionary<string, sbyte[]>(StringComparer.Ordinal);
         for (int i = 0; i < outputs.Count; i++)
-            got[outputs[i].Name] = outputs[i].Unpack(result.Output.Reads[i], lanes);
+            got[outputs[i].Name] = outputs[i].Unpack(EngineImage.FromDram(result.Output.Reads[i], lanes, wordBytes), lanes);
+
+        // Cycles are attributed to compute instructions: each gets the cycles since the previous one
+        // completed (the stores after the last one go to the last layer), then summed per layer.
+        var computes = schedule.Instructions.Where(i => i.Unit == Unit.Compute).ToList();
+        var events = run.Events.Where(e => e.Unit == (int)Unit.Compute).ToList();
+        if (events.Count != computes.Count)
+            throw new CosimException($"the engine completed {events.Count} compute instructions, the program has {computes.Count}");
+        var cycles = new long[schedule.Ops.Count];
+        var active = new long[schedule.Ops.Count];
+        long previousCycle = 0, previousActive = 0;
+        for (int i = 0; i < computes.Count; i++)
+        {
+            int layer = computes[i].Layer;
+            cycles[layer] += (long)events[i].Cycle - previousCycle;
+            active[layer] += (long)events[i].ActiveCycles - previousActive;
+            previousCycle = (long)events[i].Cycle;
+            previousActive = (long)events[i].ActiveCycles;
+        }
+        if (schedule.Ops.Count > 0) cycles[^1] += (long)run.Cycles - previousCycle;
 
         Mismatch? first = null;
         var layerResults = new List<LayerResult>();
-        long previousRetire = 0, previousActive = 0;
-        if (run.Instructions.Count != schedule.Ops.Count)
-            throw new CosimException($"the engine retired {run.Instructions.Count} instructions, the program has {schedule.Ops.Count}");
         for (int i = 0; i < schedule.Ops.Count; i++)
         {
             var op = schedule.Ops[i];
-            var retired = run.Instructions[i];
-            long cycles = (long)retired.RetireCycle - previousRetire, active = (long)retired.ActiveCycles - previousActive;
-            previousRetire = (long)retired.RetireCycle;
-            previousActive = (long)retired.ActiveCycles;
             var mismatch = Compare(op.Node, op.Output, expected, got);
             first ??= mismatch;
-            layerResults.Add(new LayerResult(op.Node, op.Layer, op.Opcode.ToString(), cycles, active, op.Cost.IdealCycles, op.Cost.Cycles,
+            layerResults.Add(new LayerResult(op.Node, op.Layer, op.Opcode.ToString(), cycles[i], active[i], op.Cost.IdealCycles, op.Cost.Cycles,
                 mismatch is null, mismatch));
         }
         // Concats have no instruction: check them as tensors too.
@@ -147,7 +164,8 @@ public static class CosimRunner
         {
             TryDelete(work);
         }
-        return new CosimResult(schedule, layerResults, (long)run.Cycles, first is null, first, dumpDir, built, sw.Elapsed, options.TracePath);
+        return new CosimResult(schedule, layerResults, (long)run.Cycles, first is null, first, dumpDir, built, sw.Elapsed, options.TracePath,
+            result.Report.Dram);
     }
 
     /// <summary>Every tensor the program writes: op outputs, and concats as a whole.</summary>
@@ -202,15 +220,6 @@ public static class CosimRunner
         return bytes;
     }
 
-    /// <summary>Activation words (lanes bytes) widened to host words.</summary>
-    private static byte[] Widen(byte[] packed, int lanes, int hostBytes)
-    {
-        int n = packed.Length / lanes;
-        var bytes = new byte[n * hostBytes];
-        for (int i = 0; i < n; i++) packed.AsSpan(i * lanes, lanes).CopyTo(bytes.AsSpan(i * hostBytes));
-        return bytes;
-    }
-
     private static void TryDelete(string dir)
     {
         try { Directory.Delete(dir, recursive: true); }
@@ -220,25 +229,24 @@ public static class CosimRunner
 }
 
 /// <summary>
-/// Buffer depths for cosim builds: what the schedule needs, rounded up to a power of two with
-/// generous minimums, so one Verilator build serves many layers of an array size.
+/// Program and parameter depths for cosim builds: what the schedule needs, rounded up to a
+/// power of two with generous minimums, so one Verilator build serves many layers of an array
+/// size (the slot buffers' depths are configuration fields and stay as given).
 /// </summary>
 public static class CosimBuildProfile
 {
-    public const int MinActivationDepth = 1 << 16, MinWeightDepth = 1 << 14, MinParamDepth = 256, MinProgramDepth = 16;
+    public const int MinParamDepth = 256, MinProgramDepth = 1024;
 
     public static EngineSchedule Plan(Model.Networks.Network network, EngineConfig requested, IReadOnlyList<Model.Networks.Node>? nodes = null,
-        string inputTensor = Model.Networks.Network.InputName)
+        string inputTensor = Model.Networks.Network.InputName, MemoryModel? memory = null)
     {
-        var needs = ScheduleCompiler.Plan(network, requested with { ActivationDepth = null, WeightDepth = null, ParamDepth = null, ProgramDepth = null }, nodes, inputTensor);
+        var needs = ScheduleCompiler.Plan(network, requested with { ParamDepth = null, ProgramDepth = null }, nodes, inputTensor, memory);
         var sized = requested with
         {
-            ActivationDepth = requested.ActivationDepth ?? RoundUp(needs.ActivationWords, MinActivationDepth),
-            WeightDepth = requested.WeightDepth ?? RoundUp(needs.WeightWords, MinWeightDepth),
             ParamDepth = requested.ParamDepth ?? RoundUp(needs.ParamWords, MinParamDepth),
-            ProgramDepth = requested.ProgramDepth ?? RoundUp(needs.Ops.Count + 1, MinProgramDepth),
+            ProgramDepth = requested.ProgramDepth ?? RoundUp(needs.Instructions.Count + 1, MinProgramDepth),
         };
-        return ScheduleCompiler.Plan(network, sized, nodes, inputTensor);
+        return ScheduleCompiler.Plan(network, sized, nodes, inputTensor, memory);
     }
 
     private static int RoundUp(int needed, int minimum)

@@ -1,14 +1,20 @@
 // Verilator testbench for the generated accelerator (top module accel_top).
 //
-// Replays a binary stimulus file (host writes, program runs, host reads), writes the words read
-// back to a binary output file and cycle counts to a JSON report. The C# side
+// Replays a binary stimulus file (DRAM contents, host writes of the program and parameters,
+// program runs, DRAM reads), writes the bytes read back to a binary output file and cycle counts
+// to a JSON report. The engine's DRAM port is served by a memory model: a read channel with a
+// latency per burst, a bounded number of bursts in flight and a beat rate, and a write channel
+// with the same beat rate and an acknowledgement per beat after a latency. The C# side
 // (Accel.Cosim.Verilator) writes the stimulus, builds this file together with the RTL and parses
-// the results; the formats are documented there (StimulusWriter, HarnessReport, HarnessOutput).
+// the results; the formats are documented in docs/formats.md.
 //
-// Usage: accel_tb --stimulus FILE --output FILE.bin --report FILE.json
-//                 [--trace FILE.vcd] [--max-cycles N]
+// Usage: accel_tb --stimulus FILE --output FILE.bin --report FILE.json [--trace FILE.vcd]
+//                 [--max-cycles N] [--dram-read-latency N] [--dram-write-latency N]
+//                 [--dram-beats-per-cycle X] [--dram-outstanding N] [--progress]
+// --progress prints "PROGRESS <compute instructions done> <cycle>" on stdout as they complete.
 // Exit codes: 0 success, 1 internal failure (I/O), 2 usage or malformed stimulus,
-//             3 a run hit its cycle limit (the report and the output so far are still written).
+//             3 a run hit its cycle limit, 4 the engine accessed DRAM outside the image
+//             (the report and the output so far are still written).
 //
 // Timing: one clock = one cycle = a rising edge then a falling edge, one eval() each. Inputs change
 // while the clock is low; outputs are sampled after the rising edge, so "cycle n" of a run means
@@ -27,6 +33,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
@@ -40,11 +47,12 @@ namespace {
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitTimeout = 3;
+constexpr int kExitDram = 4;
 
 constexpr std::uint32_t kHostWordBytes = ACCEL_HOST_BITS / 8;
-constexpr std::uint32_t kActWordBytes = ACCEL_ACT_BITS / 8;
+constexpr std::uint32_t kBeatBytes = ACCEL_DRAM_BITS / 8;
 constexpr int kResetCycles = 4;
-constexpr char kMagic[8] = {'A', 'C', 'C', 'S', 'T', 'I', 'M', '1'};
+constexpr char kMagic[8] = {'A', 'C', 'C', 'S', 'T', 'I', 'M', '2'};
 
 // The port types depend on the widths: a Verilator port is a plain integer up to 64 bits and a
 // VlWide (array of 32-bit words) above. Bytes are little-endian: byte i holds bits [8i+7:8i].
@@ -91,23 +99,23 @@ static_assert(ACCEL_ACT_BITS % 8 == 0, "ACCEL_ACT_BITS must be whole bytes");
 static_assert(sizeof(std::remove_reference<decltype(std::declval<Vaccel_top>().host_wr_data_i)>::type)
                   == (ACCEL_HOST_BITS + 31) / 32 * 4,
               "host_wr_data_i width does not match ACCEL_HOST_BITS in accel_config.h");
-static_assert(sizeof(std::remove_reference<decltype(std::declval<Vaccel_top>().host_rd_data_o)>::type)
-                  >= kActWordBytes,
-              "host_rd_data_o is narrower than ACCEL_ACT_BITS in accel_config.h");
+static_assert(sizeof(std::remove_reference<decltype(std::declval<Vaccel_top>().dram_rd_data_i)>::type)
+                  >= kBeatBytes,
+              "dram_rd_data_i is narrower than ACCEL_DRAM_BITS in accel_config.h");
 
 struct StimulusError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-enum class Opcode : std::uint8_t { End = 0x00, Write = 0x01, Run = 0x02, Read = 0x03 };
+enum class Opcode : std::uint8_t { End = 0x00, Write = 0x01, Run = 0x02, DramWrite = 0x04, DramRead = 0x05, DramSize = 0x06 };
 
 struct Command {
     Opcode op;
     std::uint8_t mem;
-    std::uint32_t addr;
+    std::uint64_t addr;
     std::uint32_t count;
     std::uint64_t maxCycles;
-    const std::uint8_t* data;  // WRITE payload, inside the stimulus buffer
+    const std::uint8_t* data;  // WRITE / DRAM_WRITE payload, inside the stimulus buffer
 };
 
 // Reads little-endian fields, naming the byte offset of whatever is missing or wrong.
@@ -151,11 +159,11 @@ class Cursor {
 std::string at(std::size_t offset) { return " at byte offset " + std::to_string(offset); }
 
 // Parses the whole file before simulating so a malformed tail fails fast, not after a long run.
-std::vector<Command> parseStimulus(const std::vector<std::uint8_t>& bytes, std::uint64_t& readWords) {
+std::vector<Command> parseStimulus(const std::vector<std::uint8_t>& bytes, std::uint64_t& readBytes) {
     Cursor in(bytes);
     const std::uint8_t* magic = in.take(sizeof kMagic, "magic");
     if (std::memcmp(magic, kMagic, sizeof kMagic) != 0) {
-        throw StimulusError("stimulus: bad magic" + at(0) + " (expected \"ACCSTIM1\")");
+        throw StimulusError("stimulus: bad magic" + at(0) + " (expected \"ACCSTIM2\")");
     }
     const std::size_t wordBytesOffset = in.offset();
     const std::uint32_t wordBytes = in.u32("hostWordBytes");
@@ -165,7 +173,8 @@ std::vector<Command> parseStimulus(const std::vector<std::uint8_t>& bytes, std::
     }
 
     std::vector<Command> commands;
-    readWords = 0;
+    readBytes = 0;
+    std::uint64_t dramSize = 0;
     for (;;) {
         const std::size_t start = in.offset();
         Command c{};
@@ -179,8 +188,8 @@ std::vector<Command> parseStimulus(const std::vector<std::uint8_t>& bytes, std::
                 return commands;
             case Opcode::Write: {
                 c.mem = in.u8("WRITE mem");
-                if (c.mem > 3) {
-                    throw StimulusError("stimulus: WRITE mem " + std::to_string(c.mem) + " is not 0..3"
+                if (c.mem > 1) {
+                    throw StimulusError("stimulus: WRITE mem " + std::to_string(c.mem) + " is not 0 (program) or 1 (parameters)"
                                         + at(start + 1));
                 }
                 c.addr = in.u32("WRITE addr");
@@ -192,11 +201,25 @@ std::vector<Command> parseStimulus(const std::vector<std::uint8_t>& bytes, std::
                 c.maxCycles = in.u64("RUN maxCycles");
                 if (c.maxCycles == 0) throw StimulusError("stimulus: RUN maxCycles is 0" + at(start + 1));
                 break;
-            case Opcode::Read:
-                c.addr = in.u32("READ addr");
-                c.count = in.u32("READ count");
-                readWords += c.count;
+            case Opcode::DramSize:
+                c.addr = in.u64("DRAM_SIZE bytes");
+                dramSize = c.addr;
                 break;
+            case Opcode::DramWrite:
+            case Opcode::DramRead: {
+                const bool write = c.op == Opcode::DramWrite;
+                c.addr = in.u64(write ? "DRAM_WRITE addr" : "DRAM_READ addr");
+                c.count = in.u32(write ? "DRAM_WRITE count" : "DRAM_READ count");
+                if (c.addr + c.count > dramSize) {
+                    throw StimulusError(std::string("stimulus: ") + (write ? "DRAM_WRITE" : "DRAM_READ") + " of "
+                                        + std::to_string(c.count) + " bytes at " + std::to_string(c.addr)
+                                        + " lies outside the DRAM of " + std::to_string(dramSize)
+                                        + " bytes (DRAM_SIZE must come first)" + at(start));
+                }
+                if (write) c.data = in.take(c.count, "DRAM_WRITE payload");
+                else readBytes += c.count;
+                break;
+            }
             default: {
                 char hex[8];
                 std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned>(c.op));
@@ -207,7 +230,9 @@ std::vector<Command> parseStimulus(const std::vector<std::uint8_t>& bytes, std::
     }
 }
 
-struct Retirement {
+// One completion of a unit's instruction (0 load, 1 compute, 2 store).
+struct Event {
+    std::uint8_t unit;
     std::uint64_t cycle;
     std::uint32_t activeCycles;
 };
@@ -216,25 +241,63 @@ struct RunRecord {
     std::uint64_t cycles = 0;
     std::uint32_t activeCycles = 0;
     bool timedOut = false;
-    std::vector<Retirement> retirements;
+    std::vector<Event> events;
+};
+
+struct MemoryTiming {
+    std::uint64_t readLatency = 32;
+    std::uint64_t writeLatency = 16;
+    double beatsPerCycle = 1.0;
+    std::size_t outstanding = 8;
+};
+
+struct DramStats {
+    std::uint64_t readRequests = 0, readBeats = 0, writeBeats = 0;
+};
+
+struct DramError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// The memory behind the DRAM port: byte-addressed, little-endian beats.
+class Dram {
+  public:
+    void resize(std::uint64_t bytes) { bytes_.assign(static_cast<std::size_t>(bytes), 0); }
+    std::uint64_t size() const { return bytes_.size(); }
+    std::uint8_t* at(std::uint64_t addr, std::uint64_t count, const char* what) {
+        if (addr + count > bytes_.size()) {
+            throw DramError(std::string(what) + " of " + std::to_string(count) + " bytes at address "
+                            + std::to_string(addr) + " lies outside the DRAM image of " + std::to_string(bytes_.size())
+                            + " bytes");
+        }
+        return bytes_.data() + addr;
+    }
+
+  private:
+    std::vector<std::uint8_t> bytes_;
 };
 
 class Bench {
   public:
-    Bench(VerilatedContext* ctx, Vaccel_top* top) : ctx_(ctx), top_(top) {}
+    Bench(VerilatedContext* ctx, Vaccel_top* top, Dram& dram, MemoryTiming timing, bool progress)
+        : ctx_(ctx), top_(top), dram_(dram), timing_(timing), progress_(progress) {}
 
 #if VM_TRACE
     void attachTrace(VerilatedVcdC* trace) { trace_ = trace; }
 #endif
 
     std::uint64_t cycles() const { return cycles_; }
+    const DramStats& stats() const { return stats_; }
 
     void reset() {
         top_->clk_i = 0;
         top_->rst_ni = 0;
         top_->host_wr_en_i = 0;
-        top_->host_rd_en_i = 0;
         top_->start_i = 0;
+        top_->dram_rd_req_ready_i = 0;
+        top_->dram_rd_valid_i = 0;
+        top_->dram_wr_ready_i = 0;
+        top_->dram_wr_ack_i = 0;
         top_->eval();
         dump();
         for (int i = 0; i < kResetCycles; ++i) tick();
@@ -246,32 +309,29 @@ class Bench {
         top_->host_wr_en_i = 1;
         top_->host_wr_mem_i = c.mem;
         for (std::uint32_t k = 0; k < c.count; ++k) {
-            top_->host_wr_addr_i = c.addr + k;
+            top_->host_wr_addr_i = static_cast<std::uint32_t>(c.addr) + k;
             setPort(top_->host_wr_data_i, c.data + static_cast<std::size_t>(k) * kHostWordBytes, kHostWordBytes);
             tick();
         }
         top_->host_wr_en_i = 0;
     }
 
-    // Appends count words to out (pre-sized by the caller, so no allocation per word).
-    void read(const Command& c, std::uint8_t* out) {
-        warnIfBusy("READ");
-        top_->host_rd_en_i = 1;
-        for (std::uint32_t k = 0; k < c.count; ++k) {
-            top_->host_rd_addr_i = c.addr + k;
-            tick();  // the word is registered on this edge: valid "the cycle after"
-            getPort(top_->host_rd_data_o, out + static_cast<std::size_t>(k) * kActWordBytes, kActWordBytes);
-        }
-        top_->host_rd_en_i = 0;
-    }
-
     // Returns false when the limit passed before done_o.
     bool run(std::uint64_t limit, RunRecord& record) {
         top_->start_i = 1;
+        std::uint64_t computeDone = 0;
         for (std::uint64_t cycle = 1;; ++cycle) {
             tick();
             top_->start_i = 0;
-            if (top_->insn_retire_o) record.retirements.push_back({cycle, top_->active_cycles_o});
+            const std::uint8_t done[3] = {top_->load_done_o, top_->compute_done_o, top_->store_done_o};
+            for (std::uint8_t u = 0; u < 3; ++u) {
+                if (!done[u]) continue;
+                record.events.push_back({u, cycle, top_->active_cycles_o});
+                if (u == 1 && progress_) {
+                    std::printf("PROGRESS %" PRIu64 " %" PRIu64 "\n", ++computeDone, cycle);
+                    std::fflush(stdout);
+                }
+            }
             if (top_->done_o) {
                 record.cycles = cycle;
                 record.activeCycles = top_->active_cycles_o;
@@ -287,7 +347,18 @@ class Bench {
     }
 
   private:
+    struct ReadBurst {
+        std::uint64_t addr;
+        std::uint32_t beats;
+        std::uint64_t firstBeat;
+    };
+
+    // Inputs for this cycle are set while the clock is low; the handshakes they complete are
+    // taken after eval(), before the rising edge that registers them in the engine.
     void tick() {
+        serveMemory();
+        top_->eval();
+        acceptMemory();
         top_->clk_i = 1;
         top_->eval();
         dump();
@@ -295,6 +366,47 @@ class Bench {
         top_->eval();
         dump();
         ++cycles_;
+    }
+
+    void serveMemory() {
+        readTokens_ = std::min(1.0, readTokens_ + timing_.beatsPerCycle);
+        writeTokens_ = std::min(1.0, writeTokens_ + timing_.beatsPerCycle);
+        top_->dram_rd_valid_i = 0;
+        if (!reads_.empty() && reads_.front().firstBeat <= cycles_ && readTokens_ >= 1.0) {
+            ReadBurst& head = reads_.front();
+            const std::uint64_t addr = head.addr + static_cast<std::uint64_t>(beat_) * kBeatBytes;
+            setPort(top_->dram_rd_data_i, dram_.at(addr, kBeatBytes, "a DRAM read"), kBeatBytes);
+            top_->dram_rd_valid_i = 1;
+            readTokens_ -= 1.0;
+            ++stats_.readBeats;
+            if (++beat_ == head.beats) {
+                reads_.pop_front();
+                beat_ = 0;
+            }
+        }
+        top_->dram_rd_req_ready_i = reads_.size() < timing_.outstanding;
+        top_->dram_wr_ready_i = writeTokens_ >= 1.0;
+        top_->dram_wr_ack_i = 0;
+        if (!acks_.empty() && acks_.front() <= cycles_) {
+            acks_.pop_front();
+            top_->dram_wr_ack_i = 1;
+        }
+    }
+
+    void acceptMemory() {
+        if (top_->dram_rd_req_valid_o && top_->dram_rd_req_ready_i) {
+            const std::uint32_t beats = top_->dram_rd_req_beats_o;
+            if (beats == 0) throw DramError("a read request of 0 beats at address " + std::to_string(top_->dram_rd_req_addr_o));
+            dram_.at(top_->dram_rd_req_addr_o, static_cast<std::uint64_t>(beats) * kBeatBytes, "a DRAM read request");
+            reads_.push_back({top_->dram_rd_req_addr_o, beats, cycles_ + timing_.readLatency});
+            ++stats_.readRequests;
+        }
+        if (top_->dram_wr_valid_o && top_->dram_wr_ready_i) {
+            getPort(top_->dram_wr_data_o, dram_.at(top_->dram_wr_addr_o, kBeatBytes, "a DRAM write"), kBeatBytes);
+            writeTokens_ -= 1.0;
+            acks_.push_back(cycles_ + timing_.writeLatency);
+            ++stats_.writeBeats;
+        }
     }
 
     void dump() {
@@ -313,24 +425,49 @@ class Bench {
 
     VerilatedContext* ctx_;
     Vaccel_top* top_;
+    Dram& dram_;
+    MemoryTiming timing_;
+    bool progress_;
 #if VM_TRACE
     VerilatedVcdC* trace_ = nullptr;
 #endif
     std::uint64_t cycles_ = 0;
     bool warnedBusy_ = false;
+    std::deque<ReadBurst> reads_;
+    std::uint32_t beat_ = 0;
+    std::deque<std::uint64_t> acks_;
+    double readTokens_ = 0, writeTokens_ = 0;
+    DramStats stats_;
 };
 
 struct Options {
     std::string stimulus, output, report, trace;
     std::uint64_t maxCycles = UINT64_MAX;
+    MemoryTiming timing;
+    bool progress = false;
 };
+
+bool parseCount(const std::string& arg, const std::string& value, std::uint64_t max, std::uint64_t& out, std::string& error) {
+    char* end = nullptr;
+    out = std::strtoull(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0' || out == 0 || out > max) {
+        error = arg + " needs an integer in 1.." + std::to_string(max) + ", got '" + value + "'";
+        return false;
+    }
+    return true;
+}
 
 bool parseOptions(int argc, char** argv, Options& o, std::string& error) {
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (!arg.empty() && arg[0] == '+') continue;  // +verilator+... options, for VerilatedContext
-        if (arg != "--stimulus" && arg != "--output" && arg != "--report" && arg != "--trace"
-            && arg != "--max-cycles") {
+        if (arg == "--progress") {
+            o.progress = true;
+            continue;
+        }
+        if (arg != "--stimulus" && arg != "--output" && arg != "--report" && arg != "--trace" && arg != "--max-cycles"
+            && arg != "--dram-read-latency" && arg != "--dram-write-latency" && arg != "--dram-beats-per-cycle"
+            && arg != "--dram-outstanding") {
             error = "unknown option " + arg;
             return false;
         }
@@ -339,15 +476,25 @@ bool parseOptions(int argc, char** argv, Options& o, std::string& error) {
             return false;
         }
         const std::string value = argv[++i];
+        std::uint64_t n = 0;
         if (arg == "--stimulus") o.stimulus = value;
         else if (arg == "--output") o.output = value;
         else if (arg == "--report") o.report = value;
         else if (arg == "--trace") o.trace = value;
-        else {
+        else if (arg == "--max-cycles") {
+            if (!parseCount(arg, value, UINT64_MAX, o.maxCycles, error)) return false;
+        } else if (arg == "--dram-read-latency") {
+            if (!parseCount(arg, value, 100000, o.timing.readLatency, error)) return false;
+        } else if (arg == "--dram-write-latency") {
+            if (!parseCount(arg, value, 100000, o.timing.writeLatency, error)) return false;
+        } else if (arg == "--dram-outstanding") {
+            if (!parseCount(arg, value, 64, n, error)) return false;
+            o.timing.outstanding = static_cast<std::size_t>(n);
+        } else {
             char* end = nullptr;
-            o.maxCycles = std::strtoull(value.c_str(), &end, 10);
-            if (value.empty() || *end != '\0' || o.maxCycles == 0) {
-                error = "--max-cycles needs a positive integer, got '" + value + "'";
+            o.timing.beatsPerCycle = std::strtod(value.c_str(), &end);
+            if (value.empty() || *end != '\0' || !(o.timing.beatsPerCycle > 0 && o.timing.beatsPerCycle <= 1)) {
+                error = "--dram-beats-per-cycle needs a number in (0, 1], got '" + value + "'";
                 return false;
             }
         }
@@ -388,20 +535,24 @@ std::string jsonString(const char* text) {
 }
 
 bool writeReport(const std::string& path, const std::vector<RunRecord>& runs, std::uint64_t totalCycles,
-                 double wallSeconds) {
+                 double wallSeconds, const DramStats& dram, const MemoryTiming& timing) {
     FILE* f = std::fopen(path.c_str(), "w");
     if (!f) return false;
-    std::fprintf(f, "{\"configHash\": %s, \"rows\": %d, \"cols\": %d, \"hostWordBytes\": %u, \"actWordBytes\": %u,\n",
+    std::fprintf(f, "{\"configHash\": %s, \"rows\": %d, \"cols\": %d, \"hostWordBytes\": %u, \"dramBeatBytes\": %u,\n",
                  jsonString(ACCEL_CONFIG_HASH).c_str(), static_cast<int>(ACCEL_ROWS), static_cast<int>(ACCEL_COLS),
-                 kHostWordBytes, kActWordBytes);
+                 kHostWordBytes, kBeatBytes);
+    std::fprintf(f, " \"memory\": {\"readLatency\": %" PRIu64 ", \"writeLatency\": %" PRIu64 ", \"beatsPerCycle\": %.6f, \"outstanding\": %zu},\n",
+                 timing.readLatency, timing.writeLatency, timing.beatsPerCycle, timing.outstanding);
+    std::fprintf(f, " \"dram\": {\"readRequests\": %" PRIu64 ", \"readBeats\": %" PRIu64 ", \"writeBeats\": %" PRIu64 "},\n",
+                 dram.readRequests, dram.readBeats, dram.writeBeats);
     std::fprintf(f, " \"runs\": [");
     for (std::size_t r = 0; r < runs.size(); ++r) {
         const RunRecord& run = runs[r];
-        std::fprintf(f, "%s\n  {\"cycles\": %" PRIu64 ", \"activeCycles\": %u, \"timedOut\": %s, \"instructions\": [",
+        std::fprintf(f, "%s\n  {\"cycles\": %" PRIu64 ", \"activeCycles\": %u, \"timedOut\": %s, \"events\": [",
                      r ? "," : "", run.cycles, run.activeCycles, run.timedOut ? "true" : "false");
-        for (std::size_t i = 0; i < run.retirements.size(); ++i) {
-            std::fprintf(f, "%s{\"retireCycle\": %" PRIu64 ", \"activeCycles\": %u}", i ? ", " : "",
-                         run.retirements[i].cycle, run.retirements[i].activeCycles);
+        for (std::size_t i = 0; i < run.events.size(); ++i) {
+            std::fprintf(f, "%s{\"unit\": %u, \"cycle\": %" PRIu64 ", \"activeCycles\": %u}", i ? ", " : "",
+                         static_cast<unsigned>(run.events[i].unit), run.events[i].cycle, run.events[i].activeCycles);
         }
         std::fprintf(f, "]}");
     }
@@ -427,7 +578,8 @@ int main(int argc, char** argv) {
     if (!parseOptions(argc, argv, options, error)) {
         std::fprintf(stderr,
                      "accel_tb: %s\nusage: accel_tb --stimulus FILE --output FILE.bin --report FILE.json "
-                     "[--trace FILE.vcd] [--max-cycles N]\n",
+                     "[--trace FILE.vcd] [--max-cycles N] [--dram-read-latency N] [--dram-write-latency N] "
+                     "[--dram-beats-per-cycle X] [--dram-outstanding N] [--progress]\n",
                      error.c_str());
         return kExitUsage;
     }
@@ -444,9 +596,9 @@ int main(int argc, char** argv) {
         return kExitUsage;
     }
     std::vector<Command> commands;
-    std::uint64_t readWords = 0;
+    std::uint64_t readBytes = 0;
     try {
-        commands = parseStimulus(stimulus, readWords);
+        commands = parseStimulus(stimulus, readBytes);
     } catch (const StimulusError& e) {
         std::fprintf(stderr, "accel_tb: %s: %s\n", options.stimulus.c_str(), e.what());
         return kExitUsage;
@@ -455,7 +607,8 @@ int main(int argc, char** argv) {
     const auto ctx = std::make_unique<VerilatedContext>();
     ctx->commandArgs(argc, argv);
     const auto top = std::make_unique<Vaccel_top>(ctx.get(), "TOP");
-    Bench bench(ctx.get(), top.get());
+    Dram dram;
+    Bench bench(ctx.get(), top.get(), dram, options.timing, options.progress);
 
 #if VM_TRACE
     std::unique_ptr<VerilatedVcdC> trace;
@@ -473,30 +626,39 @@ int main(int argc, char** argv) {
 #endif
 
     // Sized once from the stimulus so reads never reallocate.
-    std::vector<std::uint8_t> output(static_cast<std::size_t>(readWords) * kActWordBytes);
+    std::vector<std::uint8_t> output(static_cast<std::size_t>(readBytes));
     std::size_t outputUsed = 0;
     std::vector<RunRecord> runs;
-    bool timedOut = false;
+    bool timedOut = false, dramFault = false;
 
-    bench.reset();
-    for (const Command& c : commands) {
-        if (c.op == Opcode::Write) {
-            bench.write(c);
-        } else if (c.op == Opcode::Read) {
-            bench.read(c, output.data() + outputUsed);
-            outputUsed += static_cast<std::size_t>(c.count) * kActWordBytes;
-        } else if (c.op == Opcode::Run) {
-            // --max-cycles bounds the whole simulation, on top of each run's own limit.
-            const std::uint64_t left = options.maxCycles > bench.cycles() ? options.maxCycles - bench.cycles() : 1;
-            const std::uint64_t limit = c.maxCycles < left ? c.maxCycles : left;
-            runs.emplace_back();
-            if (!bench.run(limit, runs.back())) {
-                std::fprintf(stderr, "accel_tb: run %zu did not reach done_o within %" PRIu64 " cycles\n", runs.size(),
-                             limit);
-                timedOut = true;
-                break;
+    try {
+        bench.reset();
+        for (const Command& c : commands) {
+            if (c.op == Opcode::Write) {
+                bench.write(c);
+            } else if (c.op == Opcode::DramSize) {
+                dram.resize(c.addr);
+            } else if (c.op == Opcode::DramWrite) {
+                std::memcpy(dram.at(c.addr, c.count, "DRAM_WRITE"), c.data, c.count);
+            } else if (c.op == Opcode::DramRead) {
+                std::memcpy(output.data() + outputUsed, dram.at(c.addr, c.count, "DRAM_READ"), c.count);
+                outputUsed += c.count;
+            } else if (c.op == Opcode::Run) {
+                // --max-cycles bounds the whole simulation, on top of each run's own limit.
+                const std::uint64_t left = options.maxCycles > bench.cycles() ? options.maxCycles - bench.cycles() : 1;
+                const std::uint64_t limit = c.maxCycles < left ? c.maxCycles : left;
+                runs.emplace_back();
+                if (!bench.run(limit, runs.back())) {
+                    std::fprintf(stderr, "accel_tb: run %zu did not reach done_o within %" PRIu64 " cycles\n",
+                                 runs.size(), limit);
+                    timedOut = true;
+                    break;
+                }
             }
         }
+    } catch (const DramError& e) {
+        std::fprintf(stderr, "accel_tb: cycle %" PRIu64 ": %s\n", bench.cycles(), e.what());
+        dramFault = true;
     }
     top->final();
 #if VM_TRACE
@@ -505,10 +667,10 @@ int main(int argc, char** argv) {
 
     const double wallSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
     bool written = writeOutput(options.output, output, outputUsed);
-    written = writeReport(options.report, runs, bench.cycles(), wallSeconds) && written;
+    written = writeReport(options.report, runs, bench.cycles(), wallSeconds, bench.stats(), options.timing) && written;
     if (!written) {
         std::fprintf(stderr, "accel_tb: cannot write %s or %s\n", options.output.c_str(), options.report.c_str());
         return kExitFailure;
     }
-    return timedOut ? kExitTimeout : 0;
+    return dramFault ? kExitDram : timedOut ? kExitTimeout : 0;
 }

@@ -32,10 +32,19 @@ public sealed record EngineConfig
     public int Cols { get; init; } = 16;
     public int AccumulatorBits { get; init; } = 32;
     public double ClockMHz { get; init; } = 100;
-    /// <summary>Activation buffer depth in words of <see cref="Rows"/> channels.</summary>
-    public int? ActivationDepth { get; init; }
-    /// <summary>Weight buffer depth in words of <see cref="Cols"/> weights (one array row).</summary>
-    public int? WeightDepth { get; init; }
+    /// <summary>
+    /// Input buffer depth in activation words (<see cref="Rows"/> channels each): two slots, one
+    /// filled from DRAM while the units read the other.
+    /// </summary>
+    public int InputDepth { get; init; } = 4096;
+    /// <summary>Output buffer depth in activation words: two slots, one written by the units while the other is stored to DRAM.</summary>
+    public int OutputDepth { get; init; } = 4096;
+    /// <summary>Weight buffer depth in words of <see cref="Cols"/> weights (one array row): two slots, as above.</summary>
+    public int WeightDepth { get; init; } = 4096;
+    /// <summary>Width of the DRAM port (an AXI3 HP port of a Zynq-7000 is 64 bits).</summary>
+    public int DramBits { get; init; } = 64;
+    /// <summary>Longest read burst the load unit requests (AXI3: 16 beats).</summary>
+    public int DramBurstBeats { get; init; } = 16;
     /// <summary>Accumulator bank depth in output pixels (two banks: one fills while one drains).</summary>
     public int AccumulatorDepth { get; init; } = 1024;
     /// <summary>Channel-parameter buffer depth in output-channel tiles.</summary>
@@ -53,11 +62,20 @@ public sealed record EngineConfig
             throw new ConfigException("accumulatorBits", $"must be in {BiasBits}..48 (the contract's int32 accumulator and bias), got {AccumulatorBits}");
         if (ClockMHz <= 0 || ClockMHz > 1000) throw new ConfigException("clockMHz", $"must be in (0, 1000], got {ClockMHz}");
         if (AccumulatorDepth < 1 || AccumulatorDepth > 1 << 20) throw new ConfigException("accumulatorDepth", $"must be in 1..2^20, got {AccumulatorDepth}");
-        Positive(ActivationDepth, "activationDepth");
-        Positive(WeightDepth, "weightDepth");
+        Buffer(InputDepth, "inputDepth");
+        Buffer(OutputDepth, "outputDepth");
+        Buffer(WeightDepth, "weightDepth");
+        if (DramBits < 8 || DramBits > 1024 || (DramBits & (DramBits - 1)) != 0)
+            throw new ConfigException("dramBits", $"must be a power of two in 8..1024, got {DramBits}");
+        if (DramBurstBeats < 1 || DramBurstBeats > 256) throw new ConfigException("dramBurstBeats", $"must be in 1..256, got {DramBurstBeats}");
         Positive(ParamDepth, "paramDepth");
         Positive(ProgramDepth, "programDepth");
         return this;
+    }
+
+    private static void Buffer(int value, string field)
+    {
+        if (value < 2 || value > 1 << 22 || value % 2 != 0) throw new ConfigException(field, $"must be even (two slots) and in 2..2^22, got {value}");
     }
 
     private static void Positive(int? value, string field)
@@ -70,6 +88,13 @@ public sealed record EngineConfig
     public int Lanes => Rows;
     public int PsumBits => ProductBits + Log2Ceil(Rows);
     public int ActivationWordBits => Rows * DataBits;
+    /// <summary>DRAM beats per buffer word (activation and weight words are equally wide: rows = cols).</summary>
+    public int BeatsPerWord => Math.Max(1, (ActivationWordBits + DramBits - 1) / DramBits);
+    /// <summary>Bytes one buffer word occupies in DRAM (a word narrower than the port takes a whole beat).</summary>
+    public int DramWordBytes => BeatsPerWord * DramBits / 8;
+    public int InputSlotWords => InputDepth / 2;
+    public int OutputSlotWords => OutputDepth / 2;
+    public int WeightSlotWords => WeightDepth / 2;
     public int WeightWordBits => Cols * DataBits;
     /// <summary>A channel-parameter word: Cols biases, then Cols (M, S) pairs.</summary>
     public int ParamWordBits => Cols * (BiasBits + RequantLaneBits);
@@ -84,13 +109,19 @@ public sealed record EngineConfig
     }
 
     /// <summary>True when every buffer depth is set (the generator resolves nulls from the schedule).</summary>
-    public bool IsResolved => ActivationDepth is not null && WeightDepth is not null && ParamDepth is not null && ProgramDepth is not null;
+    public bool IsResolved => ParamDepth is not null && ProgramDepth is not null;
 
     public EngineConfig RequireResolved() =>
         IsResolved ? this : throw new InvalidOperationException("buffer depths must be resolved before building RTL");
 
-    public int ActivationAddressBits => AddressBits(ActivationDepth!.Value);
-    public int WeightAddressBits => AddressBits(WeightDepth!.Value);
+    public int InputAddressBits => AddressBits(InputDepth);
+    public int OutputAddressBits => AddressBits(OutputDepth);
+    public int WeightAddressBits => AddressBits(WeightDepth);
+    /// <summary>Bits of an on-chip address in a DMA descriptor (the widest of the three buffers).</summary>
+    public int ChipAddressBits => Math.Max(InputAddressBits, Math.Max(OutputAddressBits, WeightAddressBits));
+    /// <summary>Bits of a beat count within one burst (1..DramBurstBeats).</summary>
+    public int BurstCountBits => Log2Ceil(DramBurstBeats + 1);
+    public const int DramAddressBits = 32;
     public int ParamAddressBits => AddressBits(ParamDepth!.Value);
     public int ProgramAddressBits => AddressBits(ProgramDepth!.Value);
     public int AccumulatorAddressBits => AddressBits(AccumulatorDepth);
@@ -107,7 +138,7 @@ public sealed record EngineConfig
         // The settable fields only: derived sizes follow from them.
         var json = JsonSerializer.Serialize(new
         {
-            Rows, Cols, AccumulatorBits, ClockMHz, ActivationDepth, WeightDepth, AccumulatorDepth, ParamDepth, ProgramDepth,
+            Rows, Cols, AccumulatorBits, ClockMHz, InputDepth, OutputDepth, WeightDepth, DramBits, DramBurstBeats, AccumulatorDepth, ParamDepth, ProgramDepth,
         });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
     }

@@ -16,17 +16,17 @@ public static class AvgPoolUnit
 
     public static Module Build(EngineConfig c)
     {
-        int rows = c.Rows, aab = c.ActivationAddressBits, pb = c.ParamAddressBits, d = EngineConfig.DimBits;
+        int rows = c.Rows, iab = c.InputAddressBits, oab = c.OutputAddressBits, pb = c.ParamAddressBits, d = EngineConfig.DimBits;
         int db = EngineConfig.DataBits, rq = EngineConfig.RequantLaneBits, a = c.AccumulatorBits;
         var m = new Module(Name).Describe("Global average pool: lane-wise int32 sums over a group's pixels, requantized per lane.");
         var clk = m.Input("clk_i");
         var rstN = m.Input("rst_ni");
         var start = m.Input("start_i");
-        var inBase = m.Input("in_base_i", aab);
-        var inPlane = m.Input("in_plane_i", aab);
+        var inBase = m.Input("in_base_i", iab);
+        var inPlane = m.Input("in_plane_i", iab);
         var inGroups = m.Input("in_groups_i", d);
         var inUnsigned = m.Input("in_unsigned_i");
-        var outBase = m.Input("out_base_i", aab);
+        var outBase = m.Input("out_base_i", oab);
         var parBase = m.Input("par_base_i", pb);
         var lo = m.Input("lo_i", EngineConfig.RangeBits);
         var hi = m.Input("hi_i", EngineConfig.RangeBits);
@@ -34,18 +34,18 @@ public static class AvgPoolUnit
         var rqRdAddr = m.Output("rq_rd_addr_o", pb);
         var rqRdData = m.Input("rq_rd_data_i", c.Cols * rq);
         var actRdEn = m.Output("act_rd_en_o");
-        var actRdAddr = m.Output("act_rd_addr_o", aab);
+        var actRdAddr = m.Output("act_rd_addr_o", iab);
         var actRdData = m.Input("act_rd_data_i", rows * db);
         var actWrEn = m.Output("act_wr_en_o");
-        var actWrAddr = m.Output("act_wr_addr_o", aab);
+        var actWrAddr = m.Output("act_wr_addr_o", oab);
         var actWrData = m.Output("act_wr_data_o", rows * db);
         var busy = m.Output("busy_o");
 
         var state = m.Reg("state", 2, Idle);
         var g = m.Reg("g", d, 0);
-        var pix = m.Reg("pix", aab, 0);
-        var inPtr = m.Reg("in_ptr", aab, 0);
-        var outPtr = m.Reg("out_ptr", aab, 0);
+        var pix = m.Reg("pix", iab, 0);
+        var inPtr = m.Reg("in_ptr", iab, 0);
+        var outPtr = m.Reg("out_ptr", oab, 0);
 
         var running = m.Wire("running", state.Q.Eq(Run));
         var lastPix = m.Wire("last_pix", pix.Q.Eq(inPlane - 1));

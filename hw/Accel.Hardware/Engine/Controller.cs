@@ -5,43 +5,79 @@ using Accel.Hardware.Rtl;
 namespace Accel.Hardware.Engine;
 
 /// <summary>
-/// Fetches layer descriptors from the program buffer, starts the unit the opcode names, waits
-/// for every unit to go idle, retires the instruction and fetches the next, until END.
+/// Fetches instructions in order and issues each to its unit (load, compute, store), which then
+/// run concurrently. An instruction issues when its unit is free and every unit has completed
+/// at least the number of instructions its wait fields name; the unit gets its own copy of the
+/// instruction and a start pulse the cycle after. END waits for every unit, then raises done.
 /// </summary>
 public static class Controller
 {
     public const string Name = "accel_controller";
-    private const int Idle = 0, Fetch = 1, Decode = 2, Issue = 3, Settle = 4, Exec = 5;
+    private const int Idle = 0, Fetch = 1, Decode = 2, Issue = 3;
+    private static readonly string[] UnitNames = ["load", "compute", "store"];
 
     public static Module Build(EngineConfig c, InstructionFormat format)
     {
-        int pgb = c.ProgramAddressBits, ib = format.Bits;
+        int pgb = c.ProgramAddressBits, ib = format.Bits, wb = InstructionFormat.WaitBits;
         var op = format["opcode"];
         if (op.Offset != 0) throw new InvalidOperationException("the opcode must be the instruction's lowest field");
-        var m = new Module(Name).Describe("Controller: fetch, decode, dispatch, wait, retire; END raises done. insn_o: the operand fields (opcode stripped).");
+        var m = new Module(Name).Describe(
+            "Controller: in-order fetch and issue to three concurrent units (load, compute, store).",
+            "Issue waits for the unit to be free and for the completion counts in the wait fields; END waits for all.");
         var clk = m.Input("clk_i");
         var rstN = m.Input("rst_ni");
         var start = m.Input("start_i");
         var progRdEn = m.Output("prog_rd_en_o");
         var progRdAddr = m.Output("prog_rd_addr_o", pgb);
         var progRdData = m.Input("prog_rd_data_i", ib);
-        var insnOut = m.Output("insn_o", ib - op.Width);
-        var convStart = m.Output("conv_start_o");
-        var poolStart = m.Output("pool_start_o");
-        var avgStart = m.Output("avg_start_o");
-        var unitBusy = m.Input("unit_busy_i");
+        var busyIn = new Sig[3];
+        var startOut = new Sig[3];
+        var insnOut = new Sig[3];
+        var doneOut = new Sig[3];
+        for (int u = 0; u < 3; u++)
+        {
+            busyIn[u] = m.Input($"{UnitNames[u]}_busy_i");
+            startOut[u] = m.Output($"{UnitNames[u]}_start_o");
+            insnOut[u] = m.Output($"{UnitNames[u]}_insn_o", ib);
+            doneOut[u] = m.Output($"{UnitNames[u]}_done_o");
+        }
         var busy = m.Output("busy_o");
         var done = m.Output("done_o");
-        var retire = m.Output("retire_o");
 
-        var state = m.Reg("state", 3, Idle);
+        var state = m.Reg("state", 2, Idle);
         var pc = m.Reg("pc", pgb, 0);
         var insn = m.Reg("insn", ib);
         var doneQ = m.Reg("done", 1, 0);
         var opcode = m.Wire("opcode", insn.Q.Slice(op.Offset + op.Width - 1, op.Offset));
-        var issuing = m.Wire("issuing", state.Q.Eq(Issue));
         var isEnd = m.Wire("is_end", opcode.Eq((long)Opcode.End));
-        var finished = m.Wire("finished", state.Q.Eq(Exec).And(!unitBusy));
+
+        var running = new Register[3];
+        var settle = new Register[3];
+        var count = new Register[3];
+        var unitInsn = new Register[3];
+        var unitStart = new Register[3];
+        var completing = new Sig[3];
+        for (int u = 0; u < 3; u++)
+        {
+            running[u] = m.Reg($"{UnitNames[u]}_running", 1, 0);
+            settle[u] = m.Reg($"{UnitNames[u]}_settle", 1, 0);
+            count[u] = m.Reg($"{UnitNames[u]}_count", wb, 0);
+            unitInsn[u] = m.Reg($"{UnitNames[u]}_insn", ib);
+            unitStart[u] = m.Reg($"{UnitNames[u]}_start", 1, 0);
+            // The unit raises busy the cycle after its start pulse: until then (settle) it is not done.
+            completing[u] = m.Wire($"{UnitNames[u]}_completing", running[u].Q.And(!settle[u].Q).And(!unitStart[u].Q).And(!busyIn[u]));
+        }
+        var waitsMet = m.Wire("waits_met", Expr.Cat(
+            count[0].Q.Ge(Field(insn.Q, format["wait_load"])),
+            count[1].Q.Ge(Field(insn.Q, format["wait_compute"])),
+            count[2].Q.Ge(Field(insn.Q, format["wait_store"]))).ReduceAnd());
+        var forLoad = m.Wire("for_load", opcode.Eq((long)Opcode.Load));
+        var forStore = m.Wire("for_store", opcode.Eq((long)Opcode.Store));
+        var forCompute = m.Wire("for_compute", (!isEnd).And(!forLoad).And(!forStore));
+        var allIdle = m.Wire("all_idle", (!running[0].Q).And(!running[1].Q).And(!running[2].Q));
+        var unitFree = m.Wire("unit_free", Expr.Mux(forLoad, !running[0].Q, Expr.Mux(forStore, !running[2].Q, Expr.Mux(forCompute, !running[1].Q, allIdle))));
+        var go = m.Wire("go", state.Q.Eq(Issue).And(waitsMet).And(unitFree));
+        var issueTo = new[] { go.And(forLoad), go.And(forCompute), go.And(forStore) };
 
         m.Comb(b =>
         {
@@ -50,22 +86,33 @@ public static class Controller
             b.If(state.Q.Eq(Idle).And(start), t => { t.Set(state.D, Fetch); t.Set(pc.D, 0); });
             b.If(state.Q.Eq(Fetch), t => t.Set(state.D, Decode));
             b.If(state.Q.Eq(Decode), t => { t.Set(insn.D, progRdData); t.Set(state.D, Issue); });
-            b.If(issuing, t => t.If(isEnd, e => { e.Set(state.D, Idle); e.Set(doneQ.D, 1); }, e => e.Set(state.D, Settle)));
-            // One cycle for the started unit to raise busy before the controller watches it.
-            b.If(state.Q.Eq(Settle), t => t.Set(state.D, Exec));
-            b.If(finished, t => { t.Set(state.D, Fetch); t.Set(pc.D, pc.Q + 1); });
+            b.If(go, t => t.If(isEnd, e => { e.Set(state.D, Idle); e.Set(doneQ.D, 1); }, e => { e.Set(state.D, Fetch); e.Set(pc.D, pc.Q + 1); }));
+            for (int u = 0; u < 3; u++)
+            {
+                int unit = u;
+                b.Hold(running[u]); b.Hold(count[u]); b.Hold(unitInsn[u]);
+                b.Set(settle[u].D, 0);
+                b.Set(unitStart[u].D, issueTo[u]);
+                b.If(issueTo[u], t => { t.Set(running[unit].D, 1); t.Set(settle[unit].D, 1); t.Set(unitInsn[unit].D, insn.Q); });
+                b.If(completing[u], t => { t.Set(running[unit].D, 0); t.Set(count[unit].D, count[unit].Q + 1); });
+                // A new program starts its counts from zero.
+                b.If(state.Q.Eq(Idle).And(start), t => t.Set(count[unit].D, 0));
+            }
         });
 
         m.Assign(progRdEn, state.Q.Eq(Fetch));
         m.Assign(progRdAddr, pc.Q);
-        m.Assign(insnOut, insn.Q.Slice(ib - 1, op.Width));
-        m.Assign(convStart, issuing.And(opcode.Eq((long)Opcode.Conv)));
-        m.Assign(poolStart, issuing.And(opcode.Eq((long)Opcode.MaxPool)));
-        m.Assign(avgStart, issuing.And(opcode.Eq((long)Opcode.AvgPool)));
+        for (int u = 0; u < 3; u++)
+        {
+            m.Assign(startOut[u], unitStart[u].Q);
+            m.Assign(insnOut[u], unitInsn[u].Q);
+            m.Assign(doneOut[u], completing[u]);
+        }
         m.Assign(busy, state.Q.Ne(Idle));
         m.Assign(done, doneQ.Q);
-        m.Assign(retire, finished);
         m.Clocked(clk, rstN);
         return m;
     }
+
+    private static Expr Field(Expr word, InstructionField f) => word.Slice(f.Offset + f.Width - 1, f.Offset);
 }

@@ -17,7 +17,7 @@ public static class Drain
     public static Module Build(EngineConfig c)
     {
         int cols = c.Cols, a = c.AccumulatorBits, ab = c.AccumulatorAddressBits, pb = c.ParamAddressBits;
-        int aab = c.ActivationAddressBits, nb = c.PixelCountBits, rq = EngineConfig.RequantLaneBits, rb = EngineConfig.RangeBits;
+        int aab = c.OutputAddressBits, nb = c.PixelCountBits, rq = EngineConfig.RequantLaneBits, rb = EngineConfig.RangeBits;
         var m = new Module(Name).Describe("Drain: accumulator bank -> requantization lanes -> activation buffer, one pixel per cycle.");
         var clk = m.Input("clk_i");
         var rstN = m.Input("rst_ni");

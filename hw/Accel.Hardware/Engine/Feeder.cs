@@ -18,16 +18,16 @@ public static class Feeder
 
     public static Module Build(EngineConfig c)
     {
-        int rows = c.Rows, aab = c.ActivationAddressBits, pb = c.ParamAddressBits, ab = c.AccumulatorAddressBits;
+        int rows = c.Rows, iab = c.InputAddressBits, aab = c.OutputAddressBits, pb = c.ParamAddressBits, ab = c.AccumulatorAddressBits;
         int nb = c.PixelCountBits, d = EngineConfig.DimBits, ob = EngineConfig.OperandBits, db = EngineConfig.DataBits;
         var m = new Module(Name).Describe("Convolution sequencer: passes over (tile, band, group, ky, kx), pixels into the array.");
         var clk = m.Input("clk_i");
         var rstN = m.Input("rst_ni");
         var start = m.Input("start_i");
-        var inBase = m.Input("in_base_i", aab);
+        var inBase = m.Input("in_base_i", iab);
         var inH = m.Input("in_h_i", d);
         var inW = m.Input("in_w_i", d);
-        var inPlane = m.Input("in_plane_i", aab);
+        var inPlane = m.Input("in_plane_i", iab);
         var inUnsigned = m.Input("in_unsigned_i");
         var outBase = m.Input("out_base_i", aab);
         var outH = m.Input("out_h_i", d);
@@ -36,6 +36,7 @@ public static class Feeder
         var kernel = m.Input("kernel_i", 4);
         var stride = m.Input("stride_i", 4);
         var pad = m.Input("pad_i", 4);
+        var padTop = m.Input("pad_top_i", 4);
         var ocTiles = m.Input("oc_tiles_i", d);
         var bandRows = m.Input("band_rows_i", d);
         var bandOutStep = m.Input("band_out_step_i", aab);
@@ -52,7 +53,7 @@ public static class Feeder
         var jobNpix = m.Output("job_npix_o", nb);
         var jobPar = m.Output("job_par_o", pb);
         var actRdEn = m.Output("act_rd_en_o");
-        var actRdAddr = m.Output("act_rd_addr_o", aab);
+        var actRdAddr = m.Output("act_rd_addr_o", iab);
         var actRdData = m.Input("act_rd_data_i", rows * db);
         var arrAct = m.Output("arr_act_o", rows * ob);
         var arrSel = m.Output("arr_sel_o");
@@ -72,7 +73,7 @@ public static class Feeder
         var bandEnd = m.Reg("band_end", d, 0);
         var bandOut = m.Reg("band_out", aab, 0);
         var pib = m.Reg("pib", 16, 0);
-        var grpBase = m.Reg("grp_base", aab, 0);
+        var grpBase = m.Reg("grp_base", iab, 0);
         var ky = m.Reg("ky", 4, 0);
         var kx = m.Reg("kx", 4, 0);
         var oy = m.Reg("oy", d, 0);
@@ -171,7 +172,7 @@ public static class Feeder
         m.Assign(jobPar, par.Q);
 
         // Input coordinates of this pixel and tap, signed.
-        var (inside, addr) = WindowAddress.Build(m, oy.Q, ox.Q, ky.Q, kx.Q, stride, pad, inH, inW, grpBase.Q, aab);
+        var (inside, addr) = WindowAddress.Build(m, oy.Q, ox.Q, ky.Q, kx.Q, stride, padTop, pad, inH, inW, grpBase.Q, iab);
 
         var v1 = m.Pipe("v1", running, 0);
         var inside1 = m.Pipe("in_map1", inside);

@@ -16,39 +16,40 @@ public static class PoolUnit
 
     public static Module Build(EngineConfig c)
     {
-        int rows = c.Rows, aab = c.ActivationAddressBits, d = EngineConfig.DimBits, ob = EngineConfig.OperandBits, db = EngineConfig.DataBits;
+        int rows = c.Rows, iab = c.InputAddressBits, oab = c.OutputAddressBits, d = EngineConfig.DimBits, ob = EngineConfig.OperandBits, db = EngineConfig.DataBits;
         var m = new Module(Name).Describe("Max-pool unit: KxK window, stride, padding and ceil mode, Rows channels per cycle.");
         var clk = m.Input("clk_i");
         var rstN = m.Input("rst_ni");
         var start = m.Input("start_i");
-        var inBase = m.Input("in_base_i", aab);
+        var inBase = m.Input("in_base_i", iab);
         var inH = m.Input("in_h_i", d);
         var inW = m.Input("in_w_i", d);
-        var inPlane = m.Input("in_plane_i", aab);
+        var inPlane = m.Input("in_plane_i", iab);
         var inGroups = m.Input("in_groups_i", d);
         var inUnsigned = m.Input("in_unsigned_i");
-        var outBase = m.Input("out_base_i", aab);
+        var outBase = m.Input("out_base_i", oab);
         var outH = m.Input("out_h_i", d);
         var outW = m.Input("out_w_i", d);
         var kernel = m.Input("kernel_i", 4);
         var stride = m.Input("stride_i", 4);
         var pad = m.Input("pad_i", 4);
+        var padTop = m.Input("pad_top_i", 4);
         var actRdEn = m.Output("act_rd_en_o");
-        var actRdAddr = m.Output("act_rd_addr_o", aab);
+        var actRdAddr = m.Output("act_rd_addr_o", iab);
         var actRdData = m.Input("act_rd_data_i", rows * db);
         var actWrEn = m.Output("act_wr_en_o");
-        var actWrAddr = m.Output("act_wr_addr_o", aab);
+        var actWrAddr = m.Output("act_wr_addr_o", oab);
         var actWrData = m.Output("act_wr_data_o", rows * db);
         var busy = m.Output("busy_o");
 
         var state = m.Reg("state", 1, Idle);
         var g = m.Reg("g", d, 0);
-        var grpBase = m.Reg("grp_base", aab, 0);
+        var grpBase = m.Reg("grp_base", iab, 0);
         var oy = m.Reg("oy", d, 0);
         var ox = m.Reg("ox", d, 0);
         var ky = m.Reg("ky", 4, 0);
         var kx = m.Reg("kx", 4, 0);
-        var outPtr = m.Reg("out_ptr", aab, 0);
+        var outPtr = m.Reg("out_ptr", oab, 0);
 
         var running = m.Wire("running", state.Q.Eq(Run));
         var firstTap = m.Wire("first_tap", ky.Q.Eq(0).And(kx.Q.Eq(0)));
@@ -85,7 +86,7 @@ public static class PoolUnit
             });
         });
 
-        var (inside, addr) = WindowAddress.Build(m, oy.Q, ox.Q, ky.Q, kx.Q, stride, pad, inH, inW, grpBase.Q, aab);
+        var (inside, addr) = WindowAddress.Build(m, oy.Q, ox.Q, ky.Q, kx.Q, stride, padTop, pad, inH, inW, grpBase.Q, iab);
 
         var v1 = m.Pipe("v1", running, 0);
         var inside1 = m.Pipe("in_map1", inside);

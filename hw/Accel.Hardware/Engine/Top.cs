@@ -5,68 +5,103 @@ using Accel.Hardware.Rtl;
 namespace Accel.Hardware.Engine;
 
 /// <summary>
-/// The engine top: buffers (program, activations, weights, biases, requantization), the
-/// controller and the units, and the host port that loads buffers and reads activations while
-/// the engine is idle. Memory ids on the host port: 0 program, 1 activations, 2 weights,
-/// 3 channel parameters (one word = Cols biases then Cols (M, S) pairs).
+/// The engine top: on-chip buffers (program, channel parameters, input, output and weight slots),
+/// the controller, the load / compute / store units, and two ports: the host port, which writes
+/// the program and the channel parameters while the engine is idle (memory 0 program, 1 channel
+/// parameters: one word = Cols biases then Cols (M, S) pairs), and the DRAM port (read requests
+/// with burst length, read data, write beats with acknowledgements).
 /// </summary>
 public static class Top
 {
     public const string Name = "accel_top";
-    public const int MemProgram = 0, MemActivations = 1, MemWeights = 2, MemParams = 3;
+    public const int MemProgram = 0, MemParams = 1;
     public const int HostAddressBits = 32;
 
-    /// <summary>Bits of the widest buffer word.</summary>
-    public static int WidestWordBits(EngineConfig c, InstructionFormat f) =>
-        new[] { f.Bits, c.ActivationWordBits, c.WeightWordBits, c.ParamWordBits }.Max();
+    /// <summary>Bits of the widest host-written word.</summary>
+    public static int WidestWordBits(EngineConfig c, InstructionFormat f) => Math.Max(f.Bits, c.ParamWordBits);
 
-    /// <summary>Width of the host write data port: the widest buffer word in whole bytes, at least 128 bits.</summary>
+    /// <summary>Width of the host write data port: the widest host-written word in whole bytes, at least 128 bits.</summary>
     public static int HostBits(EngineConfig c, InstructionFormat f) => Math.Max(128, (WidestWordBits(c, f) + 7) / 8 * 8);
 
     public static Module Build(EngineConfig c, InstructionFormat format)
     {
-        int rows = c.Rows, cols = c.Cols, aab = c.ActivationAddressBits, wab = c.WeightAddressBits, pb = c.ParamAddressBits;
-        int ab = c.AccumulatorAddressBits, hostBits = HostBits(c, format), actBits = c.ActivationWordBits;
+        int rows = c.Rows, cols = c.Cols, iab = c.InputAddressBits, oab = c.OutputAddressBits, wab = c.WeightAddressBits, pb = c.ParamAddressBits;
+        int ab = c.AccumulatorAddressBits, hostBits = HostBits(c, format), actBits = c.ActivationWordBits, ca = c.ChipAddressBits;
+        int da = EngineConfig.DramAddressBits;
         var m = new Module(Name).Describe(
-            $"Fire engine top: {rows}x{cols} weight-stationary int8 array, program-driven.",
-            "Host port: write any buffer (mem 0 program, 1 activations, 2 weights, 3 channel params) and read activations while idle.");
+            $"Fire engine top: {rows}x{cols} weight-stationary int8 array; load, compute and store units run concurrently.",
+            "Host port: write the program (mem 0) and channel parameters (mem 1) while idle. DRAM port: read bursts, write beats.");
         var clk = m.Input("clk_i");
         var rstN = m.Input("rst_ni");
         var hostWrEn = m.Input("host_wr_en_i");
-        var hostWrMem = m.Input("host_wr_mem_i", 2);
+        var hostWrMem = m.Input("host_wr_mem_i");
         var hostWrAddr = m.Input("host_wr_addr_i", HostAddressBits);
         var hostWrData = m.Input("host_wr_data_i", hostBits);
-        var hostRdEn = m.Input("host_rd_en_i");
-        var hostRdAddr = m.Input("host_rd_addr_i", HostAddressBits);
-        var hostRdData = m.Output("host_rd_data_o", actBits);
         var start = m.Input("start_i");
         var busyOut = m.Output("busy_o");
         var doneOut = m.Output("done_o");
-        var retireOut = m.Output("insn_retire_o");
+        var loadDoneOut = m.Output("load_done_o");
+        var computeDoneOut = m.Output("compute_done_o");
+        var storeDoneOut = m.Output("store_done_o");
         var activeOut = m.Output("active_cycles_o", 32);
+        var dramRdReqValid = m.Output("dram_rd_req_valid_o");
+        var dramRdReqReady = m.Input("dram_rd_req_ready_i");
+        var dramRdReqAddr = m.Output("dram_rd_req_addr_o", da);
+        var dramRdReqBeats = m.Output("dram_rd_req_beats_o", c.BurstCountBits);
+        var dramRdValid = m.Input("dram_rd_valid_i");
+        var dramRdData = m.Input("dram_rd_data_i", c.DramBits);
+        var dramWrValid = m.Output("dram_wr_valid_o");
+        var dramWrReady = m.Input("dram_wr_ready_i");
+        var dramWrAddr = m.Output("dram_wr_addr_o", da);
+        var dramWrData = m.Output("dram_wr_data_o", c.DramBits);
+        var dramWrAck = m.Input("dram_wr_ack_i");
 
-        // ---- controller and decoded fields ----
+        // ---- controller; each unit decodes the fields it uses from its own copy of the instruction ----
         var ctrlBusy = m.Wire("ctrl_busy");
-        var unitBusy = m.Wire("unit_busy");
         var progRdEn = m.Wire("prog_rd_en");
         var progRdAddr = m.Wire("prog_rd_addr", c.ProgramAddressBits);
         var progRdData = m.Wire("prog_rd_data", format.Bits);
-        var opField = format["opcode"];
-        var insn = m.Wire("insn", format.Bits - opField.Width);
-        var convStart = m.Wire("conv_start");
-        var poolStart = m.Wire("pool_start");
-        var avgStart = m.Wire("avg_start");
+        var loadStart = m.Wire("load_start");
+        var computeStart = m.Wire("compute_start");
+        var storeStart = m.Wire("store_start");
+        var loadBusy = m.Wire("load_busy");
+        var computeBusy = m.Wire("compute_busy");
+        var storeBusy = m.Wire("store_busy");
+        var unitWhy = "Each unit reads only its own fields of its copy of the instruction word.";
+        var loadInsn = m.PartlyUsedWire("load_insn", format.Bits, unitWhy);
+        var computeInsn = m.PartlyUsedWire("compute_insn", format.Bits, unitWhy);
+        var storeInsn = m.PartlyUsedWire("store_insn", format.Bits, unitWhy);
         m.Instantiate(Controller.Name, "u_controller", null,
             ("clk_i", clk), ("rst_ni", rstN), ("start_i", start),
             ("prog_rd_en_o", progRdEn), ("prog_rd_addr_o", progRdAddr), ("prog_rd_data_i", progRdData),
-            ("insn_o", insn), ("conv_start_o", convStart), ("pool_start_o", poolStart), ("avg_start_o", avgStart), ("unit_busy_i", unitBusy),
-            ("busy_o", ctrlBusy), ("done_o", doneOut), ("retire_o", retireOut));
-        var f = format.Fields.Where(x => x.Name != "opcode")
-            .ToDictionary(x => x.Name, x => m.Wire("f_" + x.Name, insn.Slice(x.Offset - opField.Width + x.Width - 1, x.Offset - opField.Width)));
+            ("load_busy_i", loadBusy), ("load_start_o", loadStart), ("load_insn_o", loadInsn), ("load_done_o", loadDoneOut),
+            ("compute_busy_i", computeBusy), ("compute_start_o", computeStart), ("compute_insn_o", computeInsn), ("compute_done_o", computeDoneOut),
+            ("store_busy_i", storeBusy), ("store_start_o", storeStart), ("store_insn_o", storeInsn), ("store_done_o", storeDoneOut),
+            ("busy_o", ctrlBusy), ("done_o", doneOut));
+        Sig Field(Sig word, string prefix, string name, int? width = null)
+        {
+            var x = format[name];
+            int w = width ?? x.Width;
+            return m.Wire($"{prefix}_{name}", word.Slice(x.Offset + w - 1, x.Offset));
+        }
+        var f = new[]
+        {
+            "opcode", "in_base", "in_h", "in_w", "in_plane", "in_groups", "in_unsigned", "out_base", "out_h", "out_w", "out_plane",
+            "kernel", "stride", "pad", "pad_top", "oc_tiles", "bands", "band_rows", "band_out_step", "wgt_base", "wgt_oct_stride",
+            "passes_per_band", "par_base", "lo", "hi",
+        }.ToDictionary(n => n, n => Field(computeInsn, "c", n));
+        var fl = new[] { "dma_dram", "dma_dram_stride", "dma_mem", "dma_base", "dma_chip_stride", "dma_chunks", "dma_chunk_words" }
+            .ToDictionary(n => n, n => Field(loadInsn, "l", n));
+        var fs = new[] { "dma_dram", "dma_dram_stride", "dma_chunks", "dma_chunk_words" }.ToDictionary(n => n, n => Field(storeInsn, "s", n));
+        fs["dma_base"] = Field(storeInsn, "s", "dma_base", oab);
+        fs["dma_chip_stride"] = Field(storeInsn, "s", "dma_chip_stride", oab);
+        var convStart = m.Wire("conv_start", computeStart.And(f["opcode"].Eq((long)Opcode.Conv)));
+        var poolStart = m.Wire("pool_start", computeStart.And(f["opcode"].Eq((long)Opcode.MaxPool)));
+        var avgStart = m.Wire("avg_start", computeStart.And(f["opcode"].Eq((long)Opcode.AvgPool)));
         var hostIdle = m.Wire("host_idle", !ctrlBusy);
 
-        // ---- host write decode: each buffer takes the low bits of the data word ----
-        // Bits above the widest buffer word must be zero: a write with them set is malformed and ignored.
+        // ---- host writes: each buffer takes the low bits of the data word ----
+        // Bits above the widest host-written word must be zero: a write with them set is malformed and ignored.
         int widest = WidestWordBits(c, format);
         var hostPadOk = m.Wire("host_pad_ok", widest >= hostBits ? Expr.Lit(1, 1) : hostWrData.Slice(hostBits - 1, widest).Eq(0));
         Sig HostWrite(string name, int mem, int addrBits) =>
@@ -80,13 +115,27 @@ public static class Top
             ("wr_addr_i", HostAddr(c.ProgramAddressBits)), ("wr_data_i", HostData(format.Bits)),
             ("rd_en_i", progRdEn), ("rd_addr_i", progRdAddr), ("rd_data_o", progRdData));
 
+        // ---- load unit: DRAM -> input or weight buffer ----
+        var loadWrEn = m.Wire("load_wr_en");
+        var loadWrMem = m.Wire("load_wr_mem");
+        var loadWrAddr = m.PartlyUsedWire("load_wr_addr", ca, "Each buffer takes the low bits of the load address it is as deep as.");
+        var loadWrData = m.Wire("load_wr_data", actBits);
+        m.Instantiate(DmaLoad.Name, "u_dma_load", null,
+            ("clk_i", clk), ("rst_ni", rstN), ("start_i", loadStart),
+            ("dram_i", fl["dma_dram"]), ("dram_stride_i", fl["dma_dram_stride"]), ("mem_i", fl["dma_mem"]),
+            ("chip_base_i", fl["dma_base"]), ("chip_stride_i", fl["dma_chip_stride"]), ("chunks_i", fl["dma_chunks"]), ("chunk_words_i", fl["dma_chunk_words"]),
+            ("rd_req_valid_o", dramRdReqValid), ("rd_req_ready_i", dramRdReqReady), ("rd_req_addr_o", dramRdReqAddr), ("rd_req_beats_o", dramRdReqBeats),
+            ("rd_data_valid_i", dramRdValid), ("rd_data_i", dramRdData),
+            ("wr_en_o", loadWrEn), ("wr_mem_o", loadWrMem), ("wr_addr_o", loadWrAddr), ("wr_data_o", loadWrData), ("busy_o", loadBusy));
+
         // ---- weights ----
         var wgtRdEn = m.Wire("wgt_rd_en");
         var wgtRdAddr = m.Wire("wgt_rd_addr", wab);
         var wgtRdData = m.Wire("wgt_rd_data", c.WeightWordBits);
-        m.Instantiate("sdp_ram", "u_weights", Ram(c.WeightWordBits, c.WeightDepth!.Value, wab),
-            ("clk_i", clk), ("wr_en_i", HostWrite("weights", MemWeights, wab)), ("wr_addr_i", HostAddr(wab)),
-            ("wr_data_i", HostData(c.WeightWordBits)), ("rd_en_i", wgtRdEn), ("rd_addr_i", wgtRdAddr), ("rd_data_o", wgtRdData));
+        m.Instantiate("sdp_ram", "u_weights", Ram(c.WeightWordBits, c.WeightDepth, wab),
+            ("clk_i", clk), ("wr_en_i", m.Wire("wgt_wr_en", loadWrEn.And(loadWrMem.Eq(InstructionFormat.DmaWeights)))),
+            ("wr_addr_i", loadWrAddr.Slice(wab - 1, 0)), ("wr_data_i", loadWrData),
+            ("rd_en_i", wgtRdEn), ("rd_addr_i", wgtRdAddr), ("rd_data_o", wgtRdData));
 
         // ---- channel parameters: biases (accumulator) and (M, S) (drain) in two buffers ----
         int biasBits = cols * EngineConfig.BiasBits, rqBits = cols * EngineConfig.RequantLaneBits;
@@ -109,41 +158,50 @@ public static class Top
             ("wr_data_i", hostWrData.Slice(biasBits + rqBits - 1, biasBits)),
             ("rd_en_i", rqRdEn), ("rd_addr_i", rqRdAddr), ("rd_data_o", rqRdData));
 
-        // ---- activations: read by the feeder or the pool unit (or the host when idle), written by the drain or the pool unit ----
-        var actRdData = m.Wire("act_rd_data", actBits);
+        // ---- input buffer: filled by the load unit, read by the feeder or a pool unit ----
+        var inRdData = m.Wire("in_rd_data", actBits);
         var feedRdEn = m.Wire("feed_rd_en");
-        var feedRdAddr = m.Wire("feed_rd_addr", aab);
+        var feedRdAddr = m.Wire("feed_rd_addr", iab);
         var poolRdEn = m.Wire("pool_rd_en");
-        var poolRdAddr = m.Wire("pool_rd_addr", aab);
-        var drainWrEn = m.Wire("drain_wr_en");
-        var drainWrAddr = m.Wire("drain_wr_addr", aab);
-        var drainWrData = m.Wire("drain_wr_data", actBits);
-        var poolWrEn = m.Wire("pool_wr_en");
-        var poolWrAddr = m.Wire("pool_wr_addr", aab);
-        var poolWrData = m.Wire("pool_wr_data", actBits);
+        var poolRdAddr = m.Wire("pool_rd_addr", iab);
         var avgRdEn = m.Wire("avg_rd_en");
-        var avgRdAddr = m.Wire("avg_rd_addr", aab);
-        var avgWrEn = m.Wire("avg_wr_en");
-        var avgWrAddr = m.Wire("avg_wr_addr", aab);
-        var avgWrData = m.Wire("avg_wr_data", actBits);
-        // The units run one at a time; each drives its enables only while running.
-        var unitWrEn = m.Wire("unit_wr_en", drainWrEn.Or(poolWrEn).Or(avgWrEn));
-        var unitWrAddr = m.Wire("unit_wr_addr", Expr.Mux(drainWrEn, drainWrAddr, Expr.Mux(poolWrEn, poolWrAddr, avgWrAddr)));
-        var unitWrData = m.Wire("unit_wr_data", Expr.Mux(drainWrEn, drainWrData, Expr.Mux(poolWrEn, poolWrData, avgWrData)));
+        var avgRdAddr = m.Wire("avg_rd_addr", iab);
+        // The compute units run one at a time; each drives its enables only while running.
         var unitRdEn = m.Wire("unit_rd_en", feedRdEn.Or(poolRdEn).Or(avgRdEn));
         var unitRdAddr = m.Wire("unit_rd_addr", Expr.Mux(feedRdEn, feedRdAddr, Expr.Mux(poolRdEn, poolRdAddr, avgRdAddr)));
-        var hostActWe = HostWrite("act", MemActivations, aab);
-        var hostRdOk = m.Wire("host_rd_ok", hostIdle.And(hostRdEn).And(aab >= HostAddressBits ? Expr.Lit(1, 1)
-            : hostRdAddr.Slice(HostAddressBits - 1, aab).Eq(0)));
-        m.Instantiate("sdp_ram", "u_activations", Ram(actBits, c.ActivationDepth!.Value, aab),
-            ("clk_i", clk),
-            ("wr_en_i", m.Wire("act_wr_en", unitWrEn.Or(hostActWe))),
-            ("wr_addr_i", m.Wire("act_wr_addr", Expr.Mux(unitWrEn, unitWrAddr, HostAddr(aab)))),
-            ("wr_data_i", m.Wire("act_wr_data", Expr.Mux(unitWrEn, unitWrData, HostData(actBits)))),
-            ("rd_en_i", m.Wire("act_rd_en", unitRdEn.Or(hostRdOk))),
-            ("rd_addr_i", m.Wire("act_rd_addr", Expr.Mux(unitRdEn, unitRdAddr, hostRdAddr.Slice(aab - 1, 0)))),
-            ("rd_data_o", actRdData));
-        m.Assign(hostRdData, actRdData);
+        m.Instantiate("sdp_ram", "u_input", Ram(actBits, c.InputDepth, iab),
+            ("clk_i", clk), ("wr_en_i", m.Wire("in_wr_en", loadWrEn.And(loadWrMem.Eq(InstructionFormat.DmaInput)))),
+            ("wr_addr_i", loadWrAddr.Slice(iab - 1, 0)), ("wr_data_i", loadWrData),
+            ("rd_en_i", unitRdEn), ("rd_addr_i", unitRdAddr), ("rd_data_o", inRdData));
+
+        // ---- output buffer: written by the drain or a pool unit, read by the store unit ----
+        var drainWrEn = m.Wire("drain_wr_en");
+        var drainWrAddr = m.Wire("drain_wr_addr", oab);
+        var drainWrData = m.Wire("drain_wr_data", actBits);
+        var poolWrEn = m.Wire("pool_wr_en");
+        var poolWrAddr = m.Wire("pool_wr_addr", oab);
+        var poolWrData = m.Wire("pool_wr_data", actBits);
+        var avgWrEn = m.Wire("avg_wr_en");
+        var avgWrAddr = m.Wire("avg_wr_addr", oab);
+        var avgWrData = m.Wire("avg_wr_data", actBits);
+        var unitWrEn = m.Wire("unit_wr_en", drainWrEn.Or(poolWrEn).Or(avgWrEn));
+        var storeRdEn = m.Wire("store_rd_en");
+        var storeRdAddr = m.Wire("store_rd_addr", oab);
+        var outRdData = m.Wire("out_rd_data", actBits);
+        m.Instantiate("sdp_ram", "u_output", Ram(actBits, c.OutputDepth, oab),
+            ("clk_i", clk), ("wr_en_i", unitWrEn),
+            ("wr_addr_i", m.Wire("out_wr_addr", Expr.Mux(drainWrEn, drainWrAddr, Expr.Mux(poolWrEn, poolWrAddr, avgWrAddr)))),
+            ("wr_data_i", m.Wire("out_wr_data", Expr.Mux(drainWrEn, drainWrData, Expr.Mux(poolWrEn, poolWrData, avgWrData)))),
+            ("rd_en_i", storeRdEn), ("rd_addr_i", storeRdAddr), ("rd_data_o", outRdData));
+
+        // ---- store unit: output buffer -> DRAM ----
+        m.Instantiate(DmaStore.Name, "u_dma_store", null,
+            ("clk_i", clk), ("rst_ni", rstN), ("start_i", storeStart),
+            ("dram_i", fs["dma_dram"]), ("dram_stride_i", fs["dma_dram_stride"]),
+            ("chip_base_i", fs["dma_base"]), ("chip_stride_i", fs["dma_chip_stride"]), ("chunks_i", fs["dma_chunks"]), ("chunk_words_i", fs["dma_chunk_words"]),
+            ("rd_en_o", storeRdEn), ("rd_addr_o", storeRdAddr), ("rd_data_i", outRdData),
+            ("wr_valid_o", dramWrValid), ("wr_ready_i", dramWrReady), ("wr_addr_o", dramWrAddr), ("wr_data_o", dramWrData),
+            ("wr_ack_i", dramWrAck), ("busy_o", storeBusy));
 
         // ---- convolution path: feeder -> systolic array -> accumulator -> drain; loader fills weights ----
         var wbankReady = m.Wire("wbank_ready", 2);
@@ -153,7 +211,7 @@ public static class Top
         var bankFreeBank = m.Wire("bank_free_bank");
         var jobWe = m.Wire("job_we");
         var jobBank = m.Wire("job_bank");
-        var jobOut = m.Wire("job_out_addr", aab);
+        var jobOut = m.Wire("job_out_addr", oab);
         var jobNpix = m.Wire("job_npix", c.PixelCountBits);
         var jobPar = m.Wire("job_par", pb);
         var arrAct = m.Wire("arr_act", rows * EngineConfig.OperandBits);
@@ -169,13 +227,13 @@ public static class Top
             ("clk_i", clk), ("rst_ni", rstN), ("start_i", convStart),
             ("in_base_i", f["in_base"]), ("in_h_i", f["in_h"]), ("in_w_i", f["in_w"]), ("in_plane_i", f["in_plane"]),
             ("in_unsigned_i", f["in_unsigned"]), ("out_base_i", f["out_base"]), ("out_h_i", f["out_h"]), ("out_w_i", f["out_w"]),
-            ("out_plane_i", f["out_plane"]), ("kernel_i", f["kernel"]), ("stride_i", f["stride"]), ("pad_i", f["pad"]),
+            ("out_plane_i", f["out_plane"]), ("kernel_i", f["kernel"]), ("stride_i", f["stride"]), ("pad_i", f["pad"]), ("pad_top_i", f["pad_top"]),
             ("oc_tiles_i", f["oc_tiles"]), ("band_rows_i", f["band_rows"]), ("band_out_step_i", f["band_out_step"]),
             ("passes_per_band_i", f["passes_per_band"]), ("par_base_i", f["par_base"]),
             ("wbank_ready_i", wbankReady), ("wbank_take_o", wbankTake), ("pass_end_o", passEnd),
             ("bank_free_i", bankFree), ("bank_free_bank_i", bankFreeBank),
             ("job_we_o", jobWe), ("job_bank_o", jobBank), ("job_out_addr_o", jobOut), ("job_npix_o", jobNpix), ("job_par_o", jobPar),
-            ("act_rd_en_o", feedRdEn), ("act_rd_addr_o", feedRdAddr), ("act_rd_data_i", actRdData),
+            ("act_rd_en_o", feedRdEn), ("act_rd_addr_o", feedRdAddr), ("act_rd_data_i", inRdData),
             ("arr_act_o", arrAct), ("arr_sel_o", arrSel),
             ("tag_valid_o", tagValid), ("tag_first_o", tagFirst), ("tag_band_last_o", tagLast), ("tag_bank_o", tagBank),
             ("tag_addr_o", tagAddr), ("tag_par_o", tagPar), ("busy_o", feederBusy));
@@ -229,8 +287,8 @@ public static class Top
             ("clk_i", clk), ("rst_ni", rstN), ("start_i", poolStart),
             ("in_base_i", f["in_base"]), ("in_h_i", f["in_h"]), ("in_w_i", f["in_w"]), ("in_plane_i", f["in_plane"]),
             ("in_groups_i", f["in_groups"]), ("in_unsigned_i", f["in_unsigned"]), ("out_base_i", f["out_base"]),
-            ("out_h_i", f["out_h"]), ("out_w_i", f["out_w"]), ("kernel_i", f["kernel"]), ("stride_i", f["stride"]), ("pad_i", f["pad"]),
-            ("act_rd_en_o", poolRdEn), ("act_rd_addr_o", poolRdAddr), ("act_rd_data_i", actRdData),
+            ("out_h_i", f["out_h"]), ("out_w_i", f["out_w"]), ("kernel_i", f["kernel"]), ("stride_i", f["stride"]), ("pad_i", f["pad"]), ("pad_top_i", f["pad_top"]),
+            ("act_rd_en_o", poolRdEn), ("act_rd_addr_o", poolRdAddr), ("act_rd_data_i", inRdData),
             ("act_wr_en_o", poolWrEn), ("act_wr_addr_o", poolWrAddr), ("act_wr_data_o", poolWrData), ("busy_o", poolBusy));
 
         var avgBusy = m.Wire("avg_busy");
@@ -240,10 +298,10 @@ public static class Top
             ("in_unsigned_i", f["in_unsigned"]), ("out_base_i", f["out_base"]), ("par_base_i", f["par_base"]),
             ("lo_i", f["lo"]), ("hi_i", f["hi"]),
             ("rq_rd_en_o", avgRqRdEn), ("rq_rd_addr_o", avgRqRdAddr), ("rq_rd_data_i", rqRdData),
-            ("act_rd_en_o", avgRdEn), ("act_rd_addr_o", avgRdAddr), ("act_rd_data_i", actRdData),
+            ("act_rd_en_o", avgRdEn), ("act_rd_addr_o", avgRdAddr), ("act_rd_data_i", inRdData),
             ("act_wr_en_o", avgWrEn), ("act_wr_addr_o", avgWrAddr), ("act_wr_data_o", avgWrData), ("busy_o", avgBusy));
 
-        m.Assign(unitBusy, Expr.Cat(feederBusy, loaderBusy, accBusy, drainBusy, poolBusy, avgBusy).ReduceOr());
+        m.Assign(computeBusy, Expr.Cat(feederBusy, loaderBusy, accBusy, drainBusy, poolBusy, avgBusy).ReduceOr());
         m.Assign(busyOut, ctrlBusy);
 
         // Cycles in which a pixel entered the array, since the last start.

@@ -11,11 +11,15 @@ internal static class WindowAddress
 {
     private const int CoordBits = 16;
 
-    /// <summary>iy = oy*stride + ky - pad (likewise x), in-map flag, and address = group base + iy*W + ix.</summary>
-    public static (Sig InMap, Sig Address) Build(Module m, Sig oy, Sig ox, Sig ky, Sig kx, Sig stride, Sig pad,
+    /// <summary>
+    /// iy = oy*stride + ky - padTop, ix = ox*stride + kx - pad, the in-map flag, and address =
+    /// group base + iy*W + ix. A stripe's top padding differs from the left padding: only the
+    /// first stripe of a map has rows above it.
+    /// </summary>
+    public static (Sig InMap, Sig Address) Build(Module m, Sig oy, Sig ox, Sig ky, Sig kx, Sig stride, Sig padTop, Sig pad,
         Sig inH, Sig inW, Sig groupBase, int addressBits)
     {
-        var iy = m.Wire("iy", oy.Zext(CoordBits) * stride.Zext(CoordBits) + ky.Zext(CoordBits) - pad.Zext(CoordBits));
+        var iy = m.Wire("iy", oy.Zext(CoordBits) * stride.Zext(CoordBits) + ky.Zext(CoordBits) - padTop.Zext(CoordBits));
         var ix = m.Wire("ix", ox.Zext(CoordBits) * stride.Zext(CoordBits) + kx.Zext(CoordBits) - pad.Zext(CoordBits));
         var inMap = m.Wire("in_map", (!iy.Bit(CoordBits - 1)).And(iy.Lt(inH.Zext(CoordBits)))
             .And(!ix.Bit(CoordBits - 1)).And(ix.Lt(inW.Zext(CoordBits))));

@@ -7,48 +7,50 @@ using Accel.Model.Quantized;
 namespace Accel.Hardware.Program;
 
 /// <summary>
-/// The buffer contents a schedule needs before it runs: the program (one descriptor per op
-/// plus END), the weight words (per conv: tile, input group, ky, kx, array row; Cols weights a
-/// word) and the channel-parameter words (per conv tile: Cols biases, then Cols (M, S) pairs).
-/// Lanes past a layer's channels, and input lanes that are concat holes, hold zero weights.
+/// What a schedule needs before it runs: the program (its instructions plus END) and the
+/// channel-parameter words (per conv tile: Cols biases, then Cols (M, S) pairs), both written
+/// over the host port, and the weight region of DRAM (per conv: tile, input group, ky, kx, array
+/// row; Cols weights a word, each word DramWordBytes apart). Lanes past a layer's channels, and
+/// input lanes that are concat holes, hold zero weights.
 /// </summary>
 public sealed class EngineImage
 {
-    private EngineImage(IReadOnlyList<BigInteger> program, IReadOnlyList<BigInteger> weights, IReadOnlyList<BigInteger> parameters)
+    private EngineImage(IReadOnlyList<BigInteger> program, byte[] weightBytes, IReadOnlyList<BigInteger> parameters)
     {
         Program = program;
-        Weights = weights;
+        WeightBytes = weightBytes;
         Parameters = parameters;
     }
 
     public IReadOnlyList<BigInteger> Program { get; }
-    public IReadOnlyList<BigInteger> Weights { get; }
+    /// <summary>The DRAM bytes from <see cref="EngineSchedule.WeightDramBase"/> words on.</summary>
+    public byte[] WeightBytes { get; }
     public IReadOnlyList<BigInteger> Parameters { get; }
 
     public static IReadOnlyList<BigInteger> EncodeProgram(EngineSchedule schedule)
     {
         var format = schedule.Format;
-        var words = schedule.Ops.Select(op => format.Encode(op.Fields)).ToList();
+        var words = schedule.Instructions.Select(i => format.Encode(i.Fields)).ToList();
         words.Add(format.Encode(new Dictionary<string, long> { ["opcode"] = (long)Opcode.End }));
         return words;
     }
 
     /// <summary>
-    /// The buffer images for <paramref name="schedule"/> with these weights; a global average pool's
+    /// The images for <paramref name="schedule"/> with these weights; a global average pool's
     /// (M, S) comes from <paramref name="poolRequant"/> and fills every lane of its parameter word.
     /// </summary>
     public static EngineImage Build(EngineSchedule schedule, IReadOnlyDictionary<string, QuantizedConv> convs,
         IReadOnlyDictionary<string, Requant>? poolRequant = null)
     {
         var c = schedule.Config;
-        int rows = c.Rows, cols = c.Cols;
-        var weights = new BigInteger[schedule.WeightWords];
+        int rows = c.Rows, cols = c.Cols, wordBytes = c.DramWordBytes;
+        var weightBytes = new byte[schedule.WeightWords * wordBytes];
         var parameters = new BigInteger[schedule.ParamWords];
         foreach (var op in schedule.Ops.Where(o => o.Opcode == Opcode.Conv))
         {
             if (!convs.TryGetValue(op.Node, out var q))
                 throw new ScheduleException($"layer '{op.Node}': no quantized weights");
-            int cout = op.Output.Shape.Channels, cin = op.Input.Shape.Channels, k = (int)op.Fields["kernel"];
+            int cout = op.Output.Shape.Channels, cin = op.Input.Shape.Channels, k = op.Kernel;
             // Weight of output channel oc for logical input channel ic at tap (ky, kx) of this op.
             var packing = op.Input.Im2Col;
             Func<int, int, int, int, sbyte> weight = packing is null
@@ -61,22 +63,21 @@ public sealed class EngineImage
                     return q.Weights[((oc * scin + c) * sk + tap / sk) * sk + tap % sk];
                 };
             var logical = op.Input.LogicalChannels(rows);
-            int groups = op.Input.Groups, word = op.WeightBase;
-            var bytes = new byte[cols];
+            int groups = op.Input.Groups;
+            long word = op.WeightBase - schedule.WeightDramBase;
             for (int tile = 0; tile < op.OutputTiles; tile++)
             {
                 for (int g = 0; g < groups; g++)
                     for (int ky = 0; ky < k; ky++)
                         for (int kx = 0; kx < k; kx++)
-                            for (int r = 0; r < rows; r++)
+                            for (int r = 0; r < rows; r++, word++)
                             {
                                 int ic = logical[g * rows + r];
                                 for (int col = 0; col < cols; col++)
                                 {
                                     int oc = tile * cols + col;
-                                    bytes[col] = ic < 0 || oc >= cout ? (byte)0 : (byte)weight(oc, ic, ky, kx);
+                                    if (ic >= 0 && oc < cout) weightBytes[word * wordBytes + col] = (byte)weight(oc, ic, ky, kx);
                                 }
-                                weights[word++] = FromBytes(bytes);
                             }
                 var p = BigInteger.Zero;
                 for (int col = 0; col < cols; col++)
@@ -102,7 +103,27 @@ public sealed class EngineImage
                     << (cols * EngineConfig.BiasBits + col * EngineConfig.RequantLaneBits);
             parameters[op.ParamBase] = p;
         }
-        return new EngineImage(EncodeProgram(schedule), weights, parameters);
+        return new EngineImage(EncodeProgram(schedule), weightBytes, parameters);
+    }
+
+    /// <summary>Activation words (<paramref name="lanes"/> bytes each) laid out in DRAM, one per <paramref name="wordBytes"/>.</summary>
+    public static byte[] ToDram(ReadOnlySpan<byte> packed, int lanes, int wordBytes)
+    {
+        if (lanes == wordBytes) return packed.ToArray();
+        int n = packed.Length / lanes;
+        var bytes = new byte[n * wordBytes];
+        for (int i = 0; i < n; i++) packed.Slice(i * lanes, lanes).CopyTo(bytes.AsSpan(i * wordBytes));
+        return bytes;
+    }
+
+    /// <summary>The inverse of <see cref="ToDram"/>.</summary>
+    public static byte[] FromDram(ReadOnlySpan<byte> dram, int lanes, int wordBytes)
+    {
+        if (lanes == wordBytes) return dram.ToArray();
+        int n = dram.Length / wordBytes;
+        var packed = new byte[n * lanes];
+        for (int i = 0; i < n; i++) dram.Slice(i * wordBytes, lanes).CopyTo(packed.AsSpan(i * lanes));
+        return packed;
     }
 
     /// <summary>Little-endian bytes -> unsigned word.</summary>

@@ -3,9 +3,22 @@ using Accel.Hardware.Config;
 
 namespace Accel.Hardware.Program;
 
-public enum Opcode { End = 0, Conv = 1, MaxPool = 2, AvgPool = 3 }
+public enum Opcode { End = 0, Conv = 1, MaxPool = 2, AvgPool = 3, Load = 4, Store = 5 }
 
-/// <summary>One field of the controller's instruction word.</summary>
+/// <summary>The three units that run instructions concurrently; each runs one at a time, in program order.</summary>
+public enum Unit { Load = 0, Compute = 1, Store = 2 }
+
+public static class OpcodeUnits
+{
+    public static Unit UnitOf(this Opcode op) => op switch
+    {
+        Opcode.Load => Unit.Load,
+        Opcode.Store => Unit.Store,
+        Opcode.End => throw new ArgumentException("END waits for every unit"),
+        _ => Unit.Compute,
+    };
+}
+
 /// <summary>
 /// One field of the controller's instruction word. A <see cref="Modular"/> field is used only in
 /// address arithmetic that wraps at the buffer size, so it is stored modulo 2^Width.
@@ -24,18 +37,25 @@ public sealed class InstructionFormat
     public InstructionFormat(EngineConfig config)
     {
         config.RequireResolved();
-        int a = config.ActivationAddressBits, w = config.WeightAddressBits, p = config.ParamAddressBits, d = EngineConfig.DimBits;
+        int ia = config.InputAddressBits, oa = config.OutputAddressBits, w = config.WeightAddressBits, p = config.ParamAddressBits;
+        int d = EngineConfig.DimBits, ca = config.ChipAddressBits, da = EngineConfig.DramAddressBits;
         var spec = new (string Name, int Width, bool Signed)[]
         {
-            ("opcode", 2, false),
-            ("in_base", a, false), ("in_h", d, false), ("in_w", d, false), ("in_plane", a, false),
+            ("opcode", 3, false),
+            // Issue waits until each unit has completed at least this many instructions.
+            ("wait_load", WaitBits, false), ("wait_compute", WaitBits, false), ("wait_store", WaitBits, false),
+            // Compute: input slot (input buffer) -> output slot (output buffer).
+            ("in_base", ia, false), ("in_h", d, false), ("in_w", d, false), ("in_plane", ia, false),
             ("in_groups", d, false), ("in_unsigned", 1, false),
-            ("out_base", a, false), ("out_h", d, false), ("out_w", d, false), ("out_plane", a, false),
-            ("kernel", 4, false), ("stride", 4, false), ("pad", 4, false),
-            ("oc_tiles", d, false), ("bands", d, false), ("band_rows", d, false), ("band_out_step", a, false),
+            ("out_base", oa, false), ("out_h", d, false), ("out_w", d, false), ("out_plane", oa, false),
+            ("kernel", 4, false), ("stride", 4, false), ("pad", 4, false), ("pad_top", 4, false),
+            ("oc_tiles", d, false), ("bands", d, false), ("band_rows", d, false), ("band_out_step", oa, false),
             ("wgt_base", w, false), ("wgt_oct_stride", w, false), ("passes_per_band", 16, false),
             ("par_base", p, false),
             ("lo", EngineConfig.RangeBits, true), ("hi", EngineConfig.RangeBits, true),
+            // Load / store: chunks x chunk_words words between DRAM (byte address, byte stride) and a buffer.
+            ("dma_dram", da, false), ("dma_dram_stride", da, false), ("dma_mem", 1, false),
+            ("dma_base", ca, false), ("dma_chip_stride", ca, false), ("dma_chunks", d, false), ("dma_chunk_words", ca + 1, false),
         };
         var fields = new List<InstructionField>();
         int offset = 0;
@@ -50,6 +70,11 @@ public sealed class InstructionFormat
         Bits = offset;
         _byName = fields.ToDictionary(f => f.Name, StringComparer.Ordinal);
     }
+
+    /// <summary>Width of the completion counters the wait fields compare against.</summary>
+    public const int WaitBits = 16;
+    /// <summary>dma_mem of a load: which buffer it fills.</summary>
+    public const int DmaInput = 0, DmaWeights = 1;
 
     public IReadOnlyList<InstructionField> Fields { get; }
     public int Bits { get; }
@@ -83,4 +108,14 @@ public sealed class InstructionFormat
 }
 
 /// <summary>A network that cannot be scheduled on the configuration; the message names the layer and the resource.</summary>
-public sealed class ScheduleException(string message) : Exception(message);
+public class ScheduleException(string message) : Exception(message);
+
+/// <summary>A layer that does not fit an on-chip buffer: which layer, which buffer, and the depth it needs.</summary>
+public sealed class BufferCapacityException(string layer, string buffer, long neededDepth, long configuredDepth, string message)
+    : ScheduleException(message)
+{
+    public string Layer { get; } = layer;
+    public string Buffer { get; } = buffer;
+    public long NeededDepth { get; } = neededDepth;
+    public long ConfiguredDepth { get; } = configuredDepth;
+}

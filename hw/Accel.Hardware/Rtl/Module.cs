@@ -86,6 +86,14 @@ public sealed class Module
         return s;
     }
 
+    /// <summary>As <see cref="PartlyUsedWire(string, Expr, string)"/>, for a wire driven by an instance output.</summary>
+    public Sig PartlyUsedWire(string name, int width, string reason)
+    {
+        var s = Wire(name, width);
+        _unusedBitsReasons[name] = reason;
+        return s;
+    }
+
     /// <summary>Signals with a documented lint waiver, and why.</summary>
     public IReadOnlyDictionary<string, string> UnusedBitsReasons => _unusedBitsReasons;
     private readonly Dictionary<string, string> _unusedBitsReasons = new(StringComparer.Ordinal);

@@ -1,24 +1,35 @@
 using Accel.Hardware.Config;
 using Accel.Hardware.Engine;
+using Accel.Hardware.Program;
 
 namespace Accel.Hardware.Schedule;
 
 /// <summary>
 /// Cycle predictions from the engine's structure (see docs/engine.md, "Cost model"); checked
 /// against measured cosim cycles by tests. Every constant names the hardware step it counts.
+/// Each unit's busy time per instruction comes from its own model; <see cref="Simulate"/> then
+/// replays the controller's in-order issue with the waits, as the RTL does.
 /// </summary>
 public static class CostModel
 {
-    /// <summary>Controller: fetch, decode, issue and settle before a unit starts.</summary>
-    public const int Dispatch = 4;
-    /// <summary>Start pulse to the first fetch, and the END instruction's fetch/decode/issue plus done.</summary>
-    public const int ProgramOverhead = 5;
+    /// <summary>Controller: fetch and decode before an instruction can issue.</summary>
+    public const int Fetch = 3;
+    /// <summary>Issue -> the unit's registered start -> its busy; and busy falling -> the completion count.</summary>
+    public const int StartLatency = 2, CompletionLatency = 1;
+    /// <summary>Per-step cycles outside the units' busy time (issue, start, completion).</summary>
+    public const int StepOverhead = StartLatency + CompletionLatency;
+    /// <summary>Start pulse to the first fetch; END's issue to done.</summary>
+    public const int ProgramStart = 0, ProgramEnd = 1;
     /// <summary>Feeder stages before the array (address, buffer read).</summary>
     public const int FeedStages = 2;
     /// <summary>Drain: read, three requantization stages, write.</summary>
     public const int DrainStages = 5;
     /// <summary>The weight loader's idle cycle before a load, and the cycle the bank turns ready.</summary>
     public const int LoadHandshake = 3;
+    /// <summary>Load unit: start to first request; last beat to the buffer write and idle.</summary>
+    public const int LoadSetup = 1, LoadTail = 2;
+    /// <summary>Store unit: start to the first beat (buffer read, FIFO); last acknowledgement to idle.</summary>
+    public const int StoreSetup = 3, StoreTail = 1;
 
     /// <summary>Cycles the feeder spends on a band of <paramref name="pixels"/> pixels and <paramref name="passes"/> passes.</summary>
     public static long BandCycles(EngineConfig c, long pixels, long passes)
@@ -33,13 +44,13 @@ public static class CostModel
     }
 
     /// <summary>
-    /// A convolution, band by band in execution order: a band's first pass waits for its
-    /// accumulator bank (drained two bands earlier); the drain of a band starts once its last
-    /// pixel is accumulated and the previous drain is done, and takes one cycle per pixel.
+    /// Busy cycles of one convolution instruction, band by band in execution order: a band's
+    /// first pass waits for its accumulator bank (drained two bands earlier); the drain of a band
+    /// starts once its last pixel is accumulated and the previous drain is done, one cycle per pixel.
     /// </summary>
-    public static OpCost Conv(EngineConfig c, int outH, int outW, int outputTiles, int bandRows, int passesPerBand, long macs)
+    public static long ConvBusy(EngineConfig c, int outH, int outW, int outputTiles, int bandRows, int passesPerBand)
     {
-        long feederFree = Dispatch + c.Rows + LoadHandshake;
+        long feederFree = c.Rows + LoadHandshake;
         var bankFree = new long[2];
         long drainEnd = 0, lastWrite = 0;
         int band = 0;
@@ -56,14 +67,108 @@ public static class CostModel
                 bankFree[band % 2] = drainEnd;
                 lastWrite = drainEnd + DrainStages - 1;
             }
-        return new OpCost(lastWrite, Ideal(c, macs));
+        return lastWrite;
     }
 
-    public static OpCost MaxPool(EngineConfig c, int groups, int outH, int outW, int kernel) =>
-        new(Dispatch + (long)groups * outH * outW * kernel * kernel + FeedStages + 2, 0);
+    /// <summary>One window tap per cycle, then the read and compare stages.</summary>
+    public static long MaxPoolBusy(int groups, int outH, int outW, int kernel) => (long)groups * outH * outW * kernel * kernel + FeedStages + 1;
 
-    /// <summary>Dispatch, the (M, S) read, one cycle per input word, then the read and requantization latency.</summary>
-    public static OpCost AvgPool(int groups, int plane) => new(Dispatch + 1 + (long)groups * plane + 1 + Requantizer.Latency, 0);
+    /// <summary>The (M, S) read, one cycle per input word, then the read and requantization latency.</summary>
+    public static long AvgPoolBusy(int groups, int plane) => 1 + (long)groups * plane + 1 + Requantizer.Latency - 1;
+
+    /// <summary>Read latency then one beat per cycle at the channel's rate; bursts keep the port busy when enough are in flight.</summary>
+    public static long LoadBusy(EngineConfig c, MemoryModel m, long words, int chunks)
+    {
+        long beats = words * c.BeatsPerWord;
+        double inFlight = (double)m.MaxOutstandingReads * c.DramBurstBeats / (m.ReadLatency + c.DramBurstBeats);
+        double rate = Math.Min(m.BeatsPerCycle, inFlight);
+        return LoadSetup + m.ReadLatency + (long)Math.Ceiling(beats / rate) + LoadTail;
+    }
+
+    public static long StoreBusy(EngineConfig c, MemoryModel m, long words) =>
+        StoreSetup + (long)Math.Ceiling(words * c.BeatsPerWord / m.BeatsPerCycle) + m.WriteLatency + StoreTail;
 
     public static long Ideal(EngineConfig c, long macs) => (macs + (long)c.Rows * c.Cols - 1) / ((long)c.Rows * c.Cols);
+
+    /// <summary>
+    /// Replays the program: one instruction fetched at a time, issued once its unit is free and
+    /// every unit it waits for has completed enough instructions; units run concurrently. Returns
+    /// the timed instructions, the layers with their costs and traffic, and the total cycles.
+    /// A layer's cycles run from the previous layer's last compute completion to its own.
+    /// </summary>
+    public static (List<EngineInstruction> Program, List<ScheduledOp> Layers, long Total) Simulate(
+        EngineConfig c, MemoryModel m, IReadOnlyList<EngineInstruction> program, IReadOnlyList<ScheduledOp> layers)
+    {
+        var completions = new List<long>[] { new(), new(), new() };
+        var unitFree = new long[3];
+        long fetchReady = ProgramStart + Fetch;
+        var timed = new List<EngineInstruction>(program.Count);
+        var computeEnd = new long[layers.Count];
+        var compute = new long[layers.Count];
+        var loadBusy = new long[layers.Count];
+        var storeBusy = new long[layers.Count];
+        var read = new long[layers.Count];
+        var written = new long[layers.Count];
+        var count = new int[layers.Count];
+        foreach (var insn in program)
+        {
+            var unit = insn.Unit;
+            long issue = Math.Max(fetchReady, unitFree[(int)unit]);
+            foreach (var (u, field) in new[] { (Unit.Load, "wait_load"), (Unit.Compute, "wait_compute"), (Unit.Store, "wait_store") })
+            {
+                long need = insn.Fields[field];
+                if (need > 0) issue = Math.Max(issue, completions[(int)u][(int)need - 1]);
+            }
+            long words = insn.Fields.GetValueOrDefault("dma_chunks") * insn.Fields.GetValueOrDefault("dma_chunk_words");
+            long busy = insn.Opcode switch
+            {
+                Opcode.Load => LoadBusy(c, m, words, (int)insn.Fields["dma_chunks"]),
+                Opcode.Store => StoreBusy(c, m, words),
+                _ => Busy(c, insn),
+            };
+            long done = issue + StartLatency + busy + CompletionLatency;
+            completions[(int)unit].Add(done);
+            unitFree[(int)unit] = done;
+            fetchReady = issue + Fetch;
+            timed.Add(insn with { PredictedIssue = issue, PredictedDuration = busy, PredictedCompletion = done });
+            int l = insn.Layer;
+            count[l]++;
+            switch (unit)
+            {
+                case Unit.Compute: compute[l] += busy; computeEnd[l] = done; break;
+                case Unit.Load: loadBusy[l] += busy; read[l] += words * c.DramWordBytes; break;
+                case Unit.Store: storeBusy[l] += busy; written[l] += words * c.DramWordBytes; break;
+            }
+        }
+        long end = Math.Max(unitFree.Max(), fetchReady) + ProgramEnd;
+        var costed = new List<ScheduledOp>(layers.Count);
+        long previous = 0;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            long finish = i == layers.Count - 1 ? end : computeEnd[i];
+            costed.Add(layers[i] with
+            {
+                Cost = new OpCost(finish - previous, Ideal(c, layers[i].Macs)),
+                ComputeCycles = compute[i],
+                MemoryCycles = Math.Max(loadBusy[i], storeBusy[i]),
+                DramReadBytes = read[i],
+                DramWriteBytes = written[i],
+                Instructions = count[i],
+            });
+            previous = finish;
+        }
+        return (timed, costed, end);
+    }
+
+    private static long Busy(EngineConfig c, EngineInstruction insn)
+    {
+        var f = insn.Fields;
+        return insn.Opcode switch
+        {
+            Opcode.Conv => ConvBusy(c, (int)f["out_h"], (int)f["out_w"], (int)f["oc_tiles"], (int)f["band_rows"], (int)f["passes_per_band"]),
+            Opcode.MaxPool => MaxPoolBusy((int)f["in_groups"], (int)f["out_h"], (int)f["out_w"], (int)f["kernel"]),
+            Opcode.AvgPool => AvgPoolBusy((int)f["in_groups"], (int)f["in_plane"]),
+            _ => throw new ArgumentException($"no unit runs {insn.Opcode}"),
+        };
+    }
 }

@@ -4,15 +4,21 @@ using Accel.Model.Networks;
 
 namespace Accel.Hardware.Schedule;
 
-/// <summary>Predicted cost of one operation: cycles from the cost model and the ideal (MACs / array size).</summary>
+/// <summary>Predicted cost of one layer: cycles from the cost model and the ideal (MACs / array size).</summary>
 public sealed record OpCost(long Cycles, long IdealCycles)
 {
     public double Utilization => Cycles == 0 ? 0 : (double)IdealCycles / Cycles;
 }
 
+/// <summary>Whether a layer's time is set by the array (and pool units) or by its DRAM transfers.</summary>
+public enum Bound { Compute, Memory }
+
 /// <summary>
-/// One engine instruction: the node it computes, its descriptor fields, its tiling and its cost.
-/// Convolutions carry their tiling (output-channel tiles, row bands, passes per band).
+/// One layer on the engine: the node it computes, its tiling (output-channel tiles of Cols,
+/// input groups of Rows, K*K taps; row stripes that fit the on-chip slots; weight chunks that fit
+/// the weight slot), where its weights and parameters live, its DRAM traffic and its cost.
+/// <see cref="Cost"/> counts the cycles from the previous layer's last compute instruction
+/// finishing to this layer's last one finishing (the last layer also counts the final stores).
 /// </summary>
 public sealed record ScheduledOp(
     string Node,
@@ -20,35 +26,72 @@ public sealed record ScheduledOp(
     Opcode Opcode,
     TensorPlacement Input,
     TensorPlacement Output,
-    IReadOnlyDictionary<string, long> Fields,
-    long Macs,
-    OpCost Cost)
+    int Kernel,
+    int Stride,
+    int Pad,
+    int OutputTiles,
+    int PassesPerBand,
+    int Stripes,
+    int WeightChunks,
+    long WeightBase,
+    int ParamBase,
+    long Macs)
 {
-    public int OutputTiles => (int)Fields.GetValueOrDefault("oc_tiles", 0);
-    public int Bands => (int)Fields.GetValueOrDefault("bands", 0);
-    public int BandRows => (int)Fields.GetValueOrDefault("band_rows", 0);
-    public int PassesPerBand => (int)Fields.GetValueOrDefault("passes_per_band", 0);
-    public int WeightBase => (int)Fields.GetValueOrDefault("wgt_base", 0);
-    public int ParamBase => (int)Fields.GetValueOrDefault("par_base", 0);
+    /// <summary>Predicted cycles (set by the cost model once the program is known).</summary>
+    public OpCost Cost { get; init; } = new(0, 0);
+    /// <summary>Cycles the compute unit is busy with this layer (sum of its compute instructions).</summary>
+    public long ComputeCycles { get; init; }
+    /// <summary>Cycles the busier DRAM channel is busy with this layer's transfers.</summary>
+    public long MemoryCycles { get; init; }
+    public long DramReadBytes { get; init; }
+    public long DramWriteBytes { get; init; }
+    public Bound Bound => MemoryCycles > ComputeCycles ? Bound.Memory : Bound.Compute;
+    public int Instructions { get; init; }
+    /// <summary>Weight words of one output tile (its passes x Rows array rows).</summary>
+    public int TileWeightWords(EngineConfig c) => PassesPerBand * c.Rows;
+}
+
+/// <summary>
+/// One instruction of the program: which layer it belongs to, its descriptor fields (waits
+/// included) and its predicted duration and completion cycle.
+/// </summary>
+public sealed record EngineInstruction(Opcode Opcode, int Layer, IReadOnlyDictionary<string, long> Fields)
+{
+    public long PredictedDuration { get; init; }
+    public long PredictedIssue { get; init; }
+    public long PredictedCompletion { get; init; }
+    public Unit Unit => Opcode.UnitOf();
+    /// <summary>DRAM bytes moved (loads and stores).</summary>
+    public long DramBytes => Opcode is Opcode.Load or Opcode.Store
+        ? Fields["dma_chunks"] * Fields["dma_chunk_words"] * DramWordBytes : 0;
+    internal int DramWordBytes { get; init; }
 }
 
 /// <summary>
 /// The compiled schedule (the IR between the network and the RTL): the resolved configuration,
-/// every tensor's placement, the instruction list and the buffer sizes it needs.
+/// every tensor's place in DRAM, the layers with their tiling, the instruction stream and its
+/// predicted timing under <see cref="Memory"/>.
 /// </summary>
 public sealed record EngineSchedule(
     EngineConfig Config,
+    MemoryModel Memory,
     string NetworkName,
     string InputTensor,
     IReadOnlyList<Node> Nodes,
     IReadOnlyDictionary<string, TensorPlacement> Tensors,
     IReadOnlyList<ScheduledOp> Ops,
-    int ActivationWords,
-    int WeightWords,
-    int ParamWords)
+    IReadOnlyList<EngineInstruction> Instructions,
+    long TensorWords,
+    long WeightWords,
+    int ParamWords,
+    long PredictedCycles)
 {
-    public long PredictedCycles => Ops.Sum(o => o.Cost.Cycles) + CostModel.ProgramOverhead;
     public long IdealCycles => Ops.Sum(o => o.Cost.IdealCycles);
     public long Macs => Ops.Sum(o => o.Macs);
     public InstructionFormat Format => new(Config);
+    /// <summary>Bytes of DRAM the schedule uses: tensors, then weights.</summary>
+    public long DramBytes => (TensorWords + WeightWords) * Config.DramWordBytes;
+    public long WeightDramBase => TensorWords;
+    public long DramReadBytes => Ops.Sum(o => o.DramReadBytes);
+    public long DramWriteBytes => Ops.Sum(o => o.DramWriteBytes);
 }

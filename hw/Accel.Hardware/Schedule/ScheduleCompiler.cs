@@ -7,10 +7,11 @@ using Accel.Model.Quantized;
 namespace Accel.Hardware.Schedule;
 
 /// <summary>
-/// Network -> schedule: places every tensor in the activation buffer (concat by placement),
-/// tiles every convolution onto the array (output-channel tiles of Cols, input groups of Rows,
-/// row bands that fit the accumulator), assigns weight and parameter buffer ranges, predicts
-/// cycles, and resolves buffer depths left unset. Errors name the layer and the resource.
+/// Network -> schedule. Places every tensor in DRAM (concat by placement), tiles every layer
+/// onto the array and the on-chip slots (row stripes of the input and output buffers, chunks of
+/// output tiles in the weight buffer, accumulator bands inside a stripe), emits the instruction
+/// stream (loads, computes and stores with the waits that order them) and predicts its cycles.
+/// Errors name the layer and the resource.
 /// </summary>
 public static class ScheduleCompiler
 {
@@ -18,9 +19,11 @@ public static class ScheduleCompiler
     /// Plans <paramref name="nodes"/> (default: the whole network), which read
     /// <paramref name="inputTensor"/> (the network input or any node's output).
     /// </summary>
-    public static EngineSchedule Plan(Network network, EngineConfig config, IReadOnlyList<Node>? nodes = null, string inputTensor = Network.InputName)
+    public static EngineSchedule Plan(Network network, EngineConfig config, IReadOnlyList<Node>? nodes = null,
+        string inputTensor = Network.InputName, MemoryModel? memory = null)
     {
         config.Validate();
+        memory = (memory ?? MemoryModel.PynqZ2HpPort).Validate();
         nodes ??= network.Nodes;
         int lanes = config.Lanes;
         var unsignedTensors = TensorGroups.UnsignedTensors(network);
@@ -38,8 +41,9 @@ public static class ScheduleCompiler
                     throw new ScheduleException($"layer '{input}': feeds two concats; the engine places a tensor in one");
             }
 
+        // ---- DRAM placement (word addresses; a word is DramWordBytes bytes) ----
         var tensors = new Dictionary<string, TensorPlacement>(StringComparer.Ordinal);
-        int next = 0;
+        long next = 0;
         tensors[inputTensor] = TensorPlacement.Dense(inputTensor, inputShape, 0, lanes, unsignedTensors.Contains(inputTensor));
         var packed = PackedInputConv(network, config, nodes, inputTensor, inputShape);
         if (packed is not null)
@@ -59,7 +63,7 @@ public static class ScheduleCompiler
                 case ConcatLayer:
                     throw new ScheduleException($"layer '{node.Name}': concat appears before its inputs");
                 case DropoutLayer:
-                    tensors[node.Name] = tensors[node.Inputs[0]] with { Name = node.Name };
+                    tensors[node.Name] = tensors[node.Inputs[0]] with { Name = node.Name, Owner = tensors[node.Inputs[0]].Root };
                     continue;
             }
             if (concatOf.TryGetValue(node.Name, out var concat))
@@ -70,7 +74,8 @@ public static class ScheduleCompiler
                 {
                     var shape = network[input].Output;
                     segments.Add(new ChannelSegment(logical, shape.Channels, group));
-                    tensors[input] = TensorPlacement.Dense(input, shape, next + group * shape.Height * shape.Width, lanes, unsignedTensors.Contains(input));
+                    tensors[input] = TensorPlacement.Dense(input, shape, next + (long)group * shape.Height * shape.Width, lanes, unsignedTensors.Contains(input))
+                        with { Owner = concat.Name };
                     group += TensorPlacement.GroupsFor(shape.Channels, lanes);
                     logical += shape.Channels;
                 }
@@ -91,21 +96,30 @@ public static class ScheduleCompiler
                 next += tensors[node.Name].Words;
             }
         }
+        long tensorWords = next;
 
+        // ---- layers: tiling and steps ----
         var ops = new List<ScheduledOp>();
-        int weightWords = 0, paramWords = 0;
+        var steps = new List<LayerStep>();
+        long weightWords = 0;
+        int paramWords = 0;
         foreach (var node in nodes)
         {
+            int layer = ops.Count;
             switch (node.Op)
             {
                 case ConvLayer conv:
-                    ops.Add(PlanConv(config, node, conv, tensors[node.Inputs[0]], tensors[node.Name], unsignedTensors, ref weightWords, ref paramWords));
+                    ops.Add(LayerTiling.Conv(config, layer, node, conv, tensors[node.Inputs[0]], tensors[node.Name], unsignedTensors,
+                        tensorWords + weightWords, paramWords, steps));
+                    weightWords += (long)ops[^1].OutputTiles * ops[^1].TileWeightWords(config);
+                    paramWords += ops[^1].OutputTiles;
                     break;
                 case MaxPoolLayer pool:
-                    ops.Add(PlanMaxPool(config, node, pool, tensors[node.Inputs[0]], tensors[node.Name]));
+                    ops.Add(LayerTiling.MaxPool(config, memory, layer, node, pool, tensors[node.Inputs[0]], tensors[node.Name], steps));
                     break;
                 case GlobalAvgPoolLayer:
-                    ops.Add(PlanAvgPool(config, node, tensors[node.Inputs[0]], tensors[node.Name], ref paramWords));
+                    ops.Add(LayerTiling.AvgPool(config, layer, node, tensors[node.Inputs[0]], tensors[node.Name], paramWords, steps));
+                    paramWords += 1;
                     break;
                 case ConcatLayer or DropoutLayer:
                     break;
@@ -114,20 +128,23 @@ public static class ScheduleCompiler
             }
         }
 
+        var instructions = ProgramBuilder.Emit(config, steps);
         var resolved = config with
         {
-            ActivationDepth = Resolve(config.ActivationDepth, Math.Max(next, 2), "activation", tensors.Values, lanes),
-            WeightDepth = Resolve(config.WeightDepth, Math.Max(weightWords, 2), "weight", null, lanes),
-            ParamDepth = Resolve(config.ParamDepth, Math.Max(paramWords, 2), "channel-parameter", null, lanes),
-            ProgramDepth = Resolve(config.ProgramDepth, Math.Max(ops.Count + 1, 2), "program", null, lanes),
+            ParamDepth = Resolve(config.ParamDepth, Math.Max(paramWords, 2), "channel-parameter"),
+            ProgramDepth = Resolve(config.ProgramDepth, Math.Max(instructions.Count + 1, 2), "program"),
         };
+        if ((tensorWords + weightWords) * config.DramWordBytes > 1L << EngineConfig.DramAddressBits)
+            throw new ScheduleException($"the schedule needs {(tensorWords + weightWords) * config.DramWordBytes} bytes of DRAM, more than the {EngineConfig.DramAddressBits}-bit address reaches");
         var format = new InstructionFormat(resolved);
-        foreach (var op in ops)
+        foreach (var insn in instructions)
         {
-            try { format.Encode(op.Fields); }
-            catch (ScheduleException e) { throw new ScheduleException($"layer '{op.Node}': {e.Message}"); }
+            try { format.Encode(insn.Fields); }
+            catch (ScheduleException e) { throw new ScheduleException($"layer '{ops[insn.Layer].Node}': {e.Message}"); }
         }
-        return new EngineSchedule(resolved, network.Name, inputTensor, nodes, tensors, ops, next, weightWords, paramWords);
+        var (timed, costed, total) = CostModel.Simulate(resolved, memory, instructions, ops);
+        return new EngineSchedule(resolved, memory, network.Name, inputTensor, nodes, tensors, costed, timed,
+            tensorWords, weightWords, paramWords, total);
     }
 
     /// <summary>
@@ -144,93 +161,10 @@ public static class ScheduleCompiler
         return packedGroups < plainPasses ? reader : null;
     }
 
-    private static int Resolve(int? configured, int needed, string buffer, IEnumerable<TensorPlacement>? tensors, int lanes)
+    private static int Resolve(int? configured, int needed, string buffer)
     {
         if (configured is not { } depth) return needed;
         if (needed <= depth) return depth;
-        var culprit = tensors?.OrderBy(t => t.Base).FirstOrDefault(t => t.Base + t.Words > depth);
-        string who = culprit is null ? "" : $"tensor '{culprit.Name}' ({culprit.Shape}, {culprit.Words} words at {culprit.Base}) does not fit; ";
-        throw new ScheduleException($"{who}the {buffer} buffer needs {needed} words, the configuration has {depth}");
-    }
-
-    private static ScheduledOp PlanConv(EngineConfig c, Node node, ConvLayer conv, TensorPlacement input, TensorPlacement output,
-        IReadOnlySet<string> unsignedTensors, ref int weightWords, ref int paramWords)
-    {
-        var o = node.Output;
-        // A packed input is already the im2col of the window: a 1x1 convolution over it.
-        var (kernel, stride, pad) = input.Im2Col is null ? (conv.KernelSize, conv.Stride, conv.Padding) : (1, 1, 0);
-        if (o.Width > c.AccumulatorDepth)
-            throw new ScheduleException($"layer '{node.Name}': an output row of {o.Width} pixels does not fit the accumulator ({c.AccumulatorDepth} pixels per bank)");
-        // As few bands as the accumulator allows, of balanced heights: a short last band would leave
-        // the next band waiting for the previous (long) band's drain.
-        int maxRows = Math.Min(o.Height, c.AccumulatorDepth / o.Width);
-        int bands = (o.Height + maxRows - 1) / maxRows;
-        int bandRows = (o.Height + bands - 1) / bands;
-        int tiles = (conv.OutChannels + c.Cols - 1) / c.Cols;
-        int kk = kernel * kernel;
-        int passes = input.Groups * kk;
-        var (lo, hi) = Int8Arithmetic.OutputRange(conv.Relu, unsignedTensors.Contains(node.Name));
-        var fields = new Dictionary<string, long>
-        {
-            ["opcode"] = (long)Opcode.Conv,
-            ["in_base"] = input.Base, ["in_h"] = input.Shape.Height, ["in_w"] = input.Shape.Width, ["in_plane"] = input.Plane,
-            ["in_groups"] = input.Groups, ["in_unsigned"] = input.Unsigned ? 1 : 0,
-            ["out_base"] = output.Base, ["out_h"] = o.Height, ["out_w"] = o.Width, ["out_plane"] = output.Plane,
-            ["kernel"] = kernel, ["stride"] = stride, ["pad"] = pad,
-            ["oc_tiles"] = tiles, ["bands"] = bands, ["band_rows"] = bandRows, ["band_out_step"] = (long)bandRows * o.Width,
-            ["wgt_base"] = weightWords, ["wgt_oct_stride"] = (long)passes * c.Rows, ["passes_per_band"] = passes,
-            ["par_base"] = paramWords, ["lo"] = lo, ["hi"] = hi,
-        };
-        CheckDims(node.Name, fields);
-        weightWords += tiles * passes * c.Rows;
-        paramWords += tiles;
-        var cost = CostModel.Conv(c, o.Height, o.Width, tiles, bandRows, passes, node.Macs);
-        return new ScheduledOp(node.Name, node.Group, Opcode.Conv, input, output, fields, node.Macs, cost);
-    }
-
-    private static ScheduledOp PlanMaxPool(EngineConfig c, Node node, MaxPoolLayer pool, TensorPlacement input, TensorPlacement output)
-    {
-        var o = node.Output;
-        if (output.Groups != input.Groups)
-            throw new ScheduleException($"layer '{node.Name}': a max pool writing into a concat slot with a different channel layout is not supported");
-        var fields = new Dictionary<string, long>
-        {
-            ["opcode"] = (long)Opcode.MaxPool,
-            ["in_base"] = input.Base, ["in_h"] = input.Shape.Height, ["in_w"] = input.Shape.Width, ["in_plane"] = input.Plane,
-            ["in_groups"] = input.Groups, ["in_unsigned"] = input.Unsigned ? 1 : 0,
-            ["out_base"] = output.Base, ["out_h"] = o.Height, ["out_w"] = o.Width, ["out_plane"] = output.Plane,
-            ["kernel"] = pool.KernelSize, ["stride"] = pool.Stride, ["pad"] = pool.Padding,
-        };
-        CheckDims(node.Name, fields);
-        return new ScheduledOp(node.Name, node.Group, Opcode.MaxPool, input, output, fields, 0,
-            CostModel.MaxPool(c, input.Groups, o.Height, o.Width, pool.KernelSize));
-    }
-
-    private static ScheduledOp PlanAvgPool(EngineConfig c, Node node, TensorPlacement input, TensorPlacement output, ref int paramWords)
-    {
-        var fields = new Dictionary<string, long>
-        {
-            ["opcode"] = (long)Opcode.AvgPool,
-            ["in_base"] = input.Base, ["in_h"] = input.Shape.Height, ["in_w"] = input.Shape.Width, ["in_plane"] = input.Plane,
-            ["in_groups"] = input.Groups, ["in_unsigned"] = input.Unsigned ? 1 : 0,
-            ["out_base"] = output.Base, ["out_h"] = 1, ["out_w"] = 1, ["out_plane"] = 1,
-            ["par_base"] = paramWords,
-            // Rule GLOBAL_AVGPOOL requantizes to the signed int8 range.
-            ["lo"] = Int8Arithmetic.ActivationMin, ["hi"] = Int8Arithmetic.ActivationMax,
-        };
-        CheckDims(node.Name, fields);
-        paramWords += 1;
-        return new ScheduledOp(node.Name, node.Group, Opcode.AvgPool, input, output, fields, 0,
-            CostModel.AvgPool(input.Groups, input.Plane));
-    }
-
-    private static void CheckDims(string node, Dictionary<string, long> fields)
-    {
-        foreach (var name in new[] { "in_h", "in_w", "out_h", "out_w", "in_groups", "oc_tiles", "bands", "band_rows" })
-            if (fields.TryGetValue(name, out long v) && v >= 1 << EngineConfig.DimBits)
-                throw new ScheduleException($"layer '{node}': {name} = {v} exceeds the engine's {EngineConfig.DimBits}-bit dimension fields");
-        foreach (var name in new[] { "kernel", "stride", "pad" })
-            if (fields.TryGetValue(name, out long v) && v > 15)
-                throw new ScheduleException($"layer '{node}': {name} = {v} exceeds 15");
+        throw new ScheduleException($"the {buffer} buffer needs {needed} words, the configuration has {depth}");
     }
 }

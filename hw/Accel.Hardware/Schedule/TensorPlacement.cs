@@ -36,15 +36,19 @@ public sealed record Im2Col(Shape Source, int Kernel, int Stride, int Pad)
 public sealed record ChannelSegment(int LogicalStart, int Count, int FirstGroup);
 
 /// <summary>
-/// Where a tensor lives in the activation buffer: <see cref="Groups"/> planes of H*W words, each
-/// word holding <c>lanes</c> channels. Concat is placement: each input's segment starts on a
+/// Where a tensor lives in DRAM: <see cref="Groups"/> planes of H*W words from word address
+/// <see cref="Base"/> (a word is <c>DramWordBytes</c> bytes), each word holding <c>lanes</c> channels. Concat is placement: each input's segment starts on a
 /// group boundary of the concatenated tensor, so a channel count that is not a multiple of the
 /// lanes leaves zero-filled lanes the consumers' weights skip.
 /// </summary>
-public sealed record TensorPlacement(string Name, Shape Shape, int Base, int Groups, bool Unsigned, IReadOnlyList<ChannelSegment> Segments)
+public sealed record TensorPlacement(string Name, Shape Shape, long Base, int Groups, bool Unsigned, IReadOnlyList<ChannelSegment> Segments)
 {
     /// <summary>Set when the tensor is stored im2col-style (<see cref="Shape"/> is then the packed shape).</summary>
     public Im2Col? Im2Col { get; init; }
+
+    /// <summary>The tensor whose DRAM region this one is part of (a concat input's concat), if not itself.</summary>
+    public string? Owner { get; init; }
+    public string Root => Owner ?? Name;
 
     public int Plane => Shape.Height * Shape.Width;
     public int Words => Groups * Plane;
@@ -59,7 +63,7 @@ public sealed record TensorPlacement(string Name, Shape Shape, int Base, int Gro
     }
 
     /// <summary>A single-segment tensor of <paramref name="shape"/> at <paramref name="baseAddress"/>.</summary>
-    public static TensorPlacement Dense(string name, Shape shape, int baseAddress, int lanes, bool unsignedTensor) =>
+    public static TensorPlacement Dense(string name, Shape shape, long baseAddress, int lanes, bool unsignedTensor) =>
         new(name, shape, baseAddress, GroupsFor(shape.Channels, lanes), unsignedTensor, [new ChannelSegment(0, shape.Channels, 0)]);
 
     public static int GroupsFor(int channels, int lanes) => (channels + lanes - 1) / lanes;

@@ -27,7 +27,7 @@ public sealed class HarnessOutput
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(wordBytes);
         long expected = readWordCounts.Sum(c => (long)c) * wordBytes;
         if (data.Length > expected || (!allowShort && data.Length != expected))
-            throw new CosimException($"harness output has {data.Length} bytes, the READ commands ask for {expected} ({wordBytes}-byte words)");
+            throw new CosimException($"harness output has {data.Length} bytes, the DRAM_READ commands ask for {expected}");
         var reads = new List<byte[]>(readWordCounts.Count);
         int offset = 0;
         foreach (uint count in readWordCounts)

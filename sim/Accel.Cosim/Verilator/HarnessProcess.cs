@@ -1,3 +1,4 @@
+using Accel.Hardware.Config;
 using System.ComponentModel;
 using System.Globalization;
 
@@ -14,10 +15,12 @@ public static class HarnessProcess
     public const int ExitTimeout = 3;
 
     /// <inheritdoc cref="RunAsync"/>
+    public const int ExitDram = 4;
+
     public static HarnessResult Run(
         string executable, string stimulusPath, string outputPath, string reportPath, string? vcdPath, TimeSpan timeout,
-        ulong? maxTotalCycles = null) =>
-        RunAsync(executable, stimulusPath, outputPath, reportPath, vcdPath, timeout, maxTotalCycles).GetAwaiter().GetResult();
+        ulong? maxTotalCycles = null, MemoryModel? memory = null, Action<long, long>? computeProgress = null) =>
+        RunAsync(executable, stimulusPath, outputPath, reportPath, vcdPath, timeout, maxTotalCycles, memory, computeProgress).GetAwaiter().GetResult();
 
     /// <param name="vcdPath">Write a VCD trace here; the executable must have been built with tracing.</param>
     /// <param name="timeout">Wall-clock limit; the process is killed past it.</param>
@@ -26,7 +29,8 @@ public static class HarnessProcess
     /// <exception cref="CosimException">The testbench rejected its arguments or stimulus, crashed, or ran past <paramref name="timeout"/>.</exception>
     public static async Task<HarnessResult> RunAsync(
         string executable, string stimulusPath, string outputPath, string reportPath, string? vcdPath, TimeSpan timeout,
-        ulong? maxTotalCycles = null, CancellationToken cancellationToken = default)
+        ulong? maxTotalCycles = null, MemoryModel? memory = null, Action<long, long>? computeProgress = null,
+        CancellationToken cancellationToken = default)
     {
         // Stale files from an earlier run must not pass for this run's results.
         File.Delete(outputPath);
@@ -36,11 +40,27 @@ public static class HarnessProcess
         var arguments = new List<string> { "--stimulus", stimulusPath, "--output", outputPath, "--report", reportPath };
         if (vcdPath is not null) arguments.AddRange(["--trace", vcdPath]);
         if (maxTotalCycles is { } cap) arguments.AddRange(["--max-cycles", cap.ToString(CultureInfo.InvariantCulture)]);
+        memory ??= MemoryModel.PynqZ2HpPort;
+        var inv = CultureInfo.InvariantCulture;
+        arguments.AddRange(["--dram-read-latency", memory.ReadLatency.ToString(inv), "--dram-write-latency", memory.WriteLatency.ToString(inv),
+            "--dram-beats-per-cycle", memory.BeatsPerCycle.ToString("R", inv), "--dram-outstanding", memory.MaxOutstandingReads.ToString(inv)]);
+        Action<string>? onLine = null;
+        if (computeProgress is not null)
+        {
+            arguments.Add("--progress");
+            // "PROGRESS <compute instructions done> <cycle>"
+            onLine = line =>
+            {
+                var parts = line.Split(' ');
+                if (parts is ["PROGRESS", var n, var cycle] && long.TryParse(n, inv, out long done) && long.TryParse(cycle, inv, out long at))
+                    computeProgress(done, at);
+            };
+        }
 
         ProcessRunner.Outcome outcome;
         try
         {
-            outcome = await ProcessRunner.RunAsync(executable, arguments, null, timeout, cancellationToken).ConfigureAwait(false);
+            outcome = await ProcessRunner.RunAsync(executable, arguments, null, timeout, cancellationToken, onLine).ConfigureAwait(false);
         }
         catch (Win32Exception e)
         {
@@ -55,7 +75,7 @@ public static class HarnessProcess
             case 0:
             {
                 var report = HarnessReport.Load(reportPath);
-                var output = HarnessOutput.Load(outputPath, StimulusReader.ReadWordCounts(stimulusPath), report.ActWordBytes);
+                var output = HarnessOutput.Load(outputPath, StimulusReader.ReadByteCounts(stimulusPath), 1);
                 return new HarnessResult(report, output, outcome.StandardError, outcome.Elapsed);
             }
             case ExitTimeout:
@@ -63,6 +83,8 @@ public static class HarnessProcess
                 var (report, output) = ReadPartialResults(stimulusPath, outputPath, reportPath);
                 throw new CosimTimeoutException($"testbench: a run reached its cycle limit before done_o: {messages}", report, output);
             }
+            case ExitDram:
+                throw new CosimException($"the engine accessed DRAM outside the image: {messages}");
             case ExitUsage:
                 throw new CosimException($"testbench rejected its input (exit code 2): {messages}");
             default:
@@ -77,7 +99,7 @@ public static class HarnessProcess
         try
         {
             report = HarnessReport.Load(reportPath);
-            var output = HarnessOutput.Load(outputPath, StimulusReader.ReadWordCounts(stimulusPath), report.ActWordBytes, allowShort: true);
+            var output = HarnessOutput.Load(outputPath, StimulusReader.ReadByteCounts(stimulusPath), 1, allowShort: true);
             return (report, output);
         }
         catch (Exception e) when (e is CosimException or IOException or ArgumentException)

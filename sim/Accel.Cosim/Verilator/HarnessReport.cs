@@ -2,19 +2,21 @@ using System.Text.Json;
 
 namespace Accel.Cosim.Verilator;
 
-/// <summary>An instruction retirement (insn_retire_o pulse) during a run.</summary>
-/// <param name="RetireCycle">Cycle of the pulse, counted from the start pulse (which is cycle 1).</param>
-/// <param name="ActiveCycles">active_cycles_o at that cycle.</param>
-public sealed record RetiredInstruction(ulong RetireCycle, ulong ActiveCycles);
+/// <summary>One unit completing an instruction (<see cref="Unit"/>: 0 load, 1 compute, 2 store) at a cycle of its run.</summary>
+public sealed record UnitEvent(int Unit, ulong Cycle, ulong ActiveCycles);
+
+/// <summary>The memory model's counters over the whole simulation.</summary>
+public sealed record DramCounters(ulong ReadRequests, ulong ReadBeats, ulong WriteBeats);
 
 /// <summary>One RUN command's outcome.</summary>
 /// <param name="Cycles">Cycles from the start pulse to done_o inclusive (or to the limit, when timed out).</param>
 /// <param name="ActiveCycles">active_cycles_o at done_o.</param>
-public sealed record HarnessRun(ulong Cycles, ulong ActiveCycles, bool TimedOut, IReadOnlyList<RetiredInstruction> Instructions);
+public sealed record HarnessRun(ulong Cycles, ulong ActiveCycles, bool TimedOut, IReadOnlyList<UnitEvent> Events);
 
 /// <summary>
-/// The testbench's JSON report. <see cref="HostWordBytes"/> and <see cref="ActWordBytes"/> are the
-/// build's ACCEL_HOST_BITS/8 and ACCEL_ACT_BITS/8 (0 if a report lacks them).
+/// The testbench's JSON report. <see cref="HostWordBytes"/> and <see cref="DramBeatBytes"/> are the
+/// build's ACCEL_HOST_BITS/8 and ACCEL_DRAM_BITS/8 (0 if a report lacks them). Event cycles count
+/// from the start pulse (cycle 1).
 /// </summary>
 public sealed record HarnessReport(
     string ConfigHash,
@@ -24,7 +26,8 @@ public sealed record HarnessReport(
     ulong TotalSimCycles,
     double WallSeconds,
     int HostWordBytes = 0,
-    int ActWordBytes = 0)
+    int DramBeatBytes = 0,
+    DramCounters? Dram = null)
 {
     public bool TimedOut => Runs.Any(r => r.TimedOut);
 
@@ -46,7 +49,10 @@ public sealed record HarnessReport(
                 Required(root, "totalSimCycles").GetUInt64(),
                 Required(root, "wallSeconds").GetDouble(),
                 root.TryGetProperty("hostWordBytes", out var host) ? host.GetInt32() : 0,
-                root.TryGetProperty("actWordBytes", out var act) ? act.GetInt32() : 0);
+                root.TryGetProperty("dramBeatBytes", out var beat) ? beat.GetInt32() : 0,
+                root.TryGetProperty("dram", out var dram)
+                    ? new DramCounters(Required(dram, "readRequests").GetUInt64(), Required(dram, "readBeats").GetUInt64(), Required(dram, "writeBeats").GetUInt64())
+                    : null);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
@@ -58,8 +64,8 @@ public sealed record HarnessReport(
         Required(run, "cycles").GetUInt64(),
         Required(run, "activeCycles").GetUInt64(),
         Required(run, "timedOut").GetBoolean(),
-        [.. Required(run, "instructions").EnumerateArray().Select(i => new RetiredInstruction(
-            Required(i, "retireCycle").GetUInt64(), Required(i, "activeCycles").GetUInt64()))]);
+        [.. Required(run, "events").EnumerateArray().Select(i => new UnitEvent(
+            Required(i, "unit").GetInt32(), Required(i, "cycle").GetUInt64(), Required(i, "activeCycles").GetUInt64()))]);
 
     private static JsonElement Required(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) ? value : throw new FormatException($"missing \"{name}\"");

@@ -11,7 +11,8 @@ internal static class ProcessRunner
 
     /// <exception cref="Win32Exception">The program could not be started (typically: not found).</exception>
     public static async Task<Outcome> RunAsync(
-        string fileName, IEnumerable<string> arguments, string? workingDirectory, TimeSpan timeout, CancellationToken cancellationToken)
+        string fileName, IEnumerable<string> arguments, string? workingDirectory, TimeSpan timeout, CancellationToken cancellationToken,
+        Action<string>? onOutputLine = null)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -28,6 +29,7 @@ internal static class ProcessRunner
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
+            onOutputLine?.Invoke(e.Data);
             lock (merged) merged.Add(e.Data);
         };
         process.ErrorDataReceived += (_, e) =>

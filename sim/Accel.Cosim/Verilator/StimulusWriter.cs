@@ -7,9 +7,7 @@ namespace Accel.Cosim.Verilator;
 public enum HostMemory : byte
 {
     Program = 0,
-    Activations = 1,
-    Weights = 2,
-    ChannelParams = 3,
+    ChannelParams = 1,
 }
 
 /// <summary>Command opcodes of the stimulus file.</summary>
@@ -18,7 +16,9 @@ public enum StimulusOpcode : byte
     End = 0x00,
     Write = 0x01,
     Run = 0x02,
-    Read = 0x03,
+    DramWrite = 0x04,
+    DramRead = 0x05,
+    DramSize = 0x06,
 }
 
 /// <summary>
@@ -29,11 +29,12 @@ public enum StimulusOpcode : byte
 /// </summary>
 public sealed class StimulusWriter : IDisposable
 {
-    public static ReadOnlySpan<byte> Magic => "ACCSTIM1"u8;
+    public static ReadOnlySpan<byte> Magic => "ACCSTIM2"u8;
 
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
-    private readonly List<uint> _readWordCounts = [];
+    private readonly List<uint> _readByteCounts = [];
+    private ulong _dramSize;
     private bool _ended;
     private bool _disposed;
 
@@ -56,7 +57,8 @@ public sealed class StimulusWriter : IDisposable
     public int HostWordBytes { get; }
 
     /// <summary>Word counts of the READ commands so far, in order: how the output file splits.</summary>
-    public IReadOnlyList<uint> ReadWordCounts => _readWordCounts;
+    /// <summary>Byte counts of the DRAM_READ commands so far, in order (the output file's sections).</summary>
+    public IReadOnlyList<uint> ReadByteCounts => _readByteCounts;
 
     /// <summary>WRITE: consecutive host words starting at word address <paramref name="address"/>.</summary>
     public void Write(HostMemory memory, uint address, ReadOnlySpan<byte> words)
@@ -86,17 +88,50 @@ public sealed class StimulusWriter : IDisposable
     }
 
     /// <summary>READ: activation words address..address+count-1, appended to the output file.</summary>
-    public void Read(uint address, uint count)
+    /// <summary>Sizes (and zero-fills) the DRAM; must precede DRAM_WRITE and DRAM_READ.</summary>
+    public void DramSize(ulong bytes)
     {
         EnsureOpen();
-        CheckAddressRange(address, count);
-        _stream.WriteByte((byte)StimulusOpcode.Read);
-        WriteUInt32(address);
-        WriteUInt32(count);
-        _readWordCounts.Add(count);
+        _stream.WriteByte((byte)StimulusOpcode.DramSize);
+        WriteUInt64(bytes);
+        _dramSize = bytes;
     }
 
-    /// <summary>END: the last command. Flushes the stream.</summary>
+    /// <summary>Puts <paramref name="bytes"/> into DRAM at <paramref name="address"/> (before a run: no engine cycles).</summary>
+    public void DramWrite(ulong address, ReadOnlySpan<byte> bytes)
+    {
+        EnsureOpen();
+        CheckDram(address, (ulong)bytes.Length);
+        _stream.WriteByte((byte)StimulusOpcode.DramWrite);
+        WriteUInt64(address);
+        WriteUInt32((uint)bytes.Length);
+        _stream.Write(bytes);
+    }
+
+    /// <summary>Copies <paramref name="count"/> DRAM bytes from <paramref name="address"/> to the output file.</summary>
+    public void DramRead(ulong address, uint count)
+    {
+        EnsureOpen();
+        CheckDram(address, count);
+        _stream.WriteByte((byte)StimulusOpcode.DramRead);
+        WriteUInt64(address);
+        WriteUInt32(count);
+        _readByteCounts.Add(count);
+    }
+
+    private void CheckDram(ulong address, ulong count)
+    {
+        if (address + count > _dramSize)
+            throw new ArgumentOutOfRangeException(nameof(address), $"DRAM bytes {address}+{count} pass the end of the {_dramSize}-byte DRAM (DramSize first)");
+    }
+
+    private void WriteUInt64(ulong value)
+    {
+        Span<byte> buffer = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(buffer, value);
+        _stream.Write(buffer);
+    }
+
     public void End()
     {
         EnsureOpen();
@@ -136,7 +171,7 @@ public sealed class StimulusWriter : IDisposable
 /// <param name="Offset">Byte offset of the opcode in the file.</param>
 /// <param name="PayloadOffset">For WRITE, the byte offset of the first data word.</param>
 public sealed record StimulusCommand(
-    StimulusOpcode Opcode, long Offset, HostMemory Memory = 0, uint Address = 0, uint Count = 0, ulong MaxCycles = 0, long PayloadOffset = 0);
+    StimulusOpcode Opcode, long Offset, HostMemory Memory = 0, ulong Address = 0, uint Count = 0, ulong MaxCycles = 0, long PayloadOffset = 0);
 
 /// <summary>
 /// Lists the commands of a stimulus file without loading WRITE payloads (they are skipped by
@@ -177,10 +212,22 @@ public static class StimulusReader
                 case StimulusOpcode.Run:
                     commands.Add(new StimulusCommand(opcode, offset, MaxCycles: reader.UInt64("RUN maxCycles")));
                     break;
-                case StimulusOpcode.Read:
+                case StimulusOpcode.DramSize:
+                    commands.Add(new StimulusCommand(opcode, offset, Address: reader.UInt64("DRAM_SIZE bytes")));
+                    break;
+                case StimulusOpcode.DramWrite:
                 {
-                    uint address = reader.UInt32("READ addr");
-                    commands.Add(new StimulusCommand(opcode, offset, Address: address, Count: reader.UInt32("READ count")));
+                    ulong address = reader.UInt64("DRAM_WRITE addr");
+                    uint count = reader.UInt32("DRAM_WRITE count");
+                    long payload = reader.Offset;
+                    reader.Skip(count, "DRAM_WRITE payload");
+                    commands.Add(new StimulusCommand(opcode, offset, Address: address, Count: count, PayloadOffset: payload));
+                    break;
+                }
+                case StimulusOpcode.DramRead:
+                {
+                    ulong address = reader.UInt64("DRAM_READ addr");
+                    commands.Add(new StimulusCommand(opcode, offset, Address: address, Count: reader.UInt32("DRAM_READ count")));
                     break;
                 }
                 default:
@@ -196,8 +243,8 @@ public static class StimulusReader
     }
 
     /// <summary>The word counts of the READ commands, in order.</summary>
-    public static IReadOnlyList<uint> ReadWordCounts(string path) =>
-        [.. ReadCommands(path).Commands.Where(c => c.Opcode == StimulusOpcode.Read).Select(c => c.Count)];
+    public static IReadOnlyList<uint> ReadByteCounts(string path) =>
+        [.. ReadCommands(path).Commands.Where(c => c.Opcode == StimulusOpcode.DramRead).Select(c => c.Count)];
 
     private sealed class FieldReader(Stream stream)
     {

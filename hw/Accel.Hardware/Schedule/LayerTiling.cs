@@ -1,0 +1,231 @@
+using Accel.Hardware.Config;
+using Accel.Hardware.Program;
+using Accel.Model.Arithmetic;
+using Accel.Model.Networks;
+
+namespace Accel.Hardware.Schedule;
+
+/// <summary>
+/// A DMA transfer of <see cref="Chunks"/> runs of <see cref="ChunkWords"/> words between DRAM
+/// (byte address and stride) and an on-chip slot (runs <see cref="ChipStride"/> words apart).
+/// <see cref="Key"/> names the data, so a step that needs what a slot already holds skips the load.
+/// </summary>
+public sealed record Transfer(long DramByte, long DramStrideBytes, int Chunks, int ChunkWords, int ChipStride, string Root, string Key)
+{
+    public long Words => (long)Chunks * ChunkWords;
+
+    /// <summary>True when the two transfers touch a common DRAM byte.</summary>
+    public bool Overlaps(Transfer other, int wordBytes)
+    {
+        long len = (long)ChunkWords * wordBytes, otherLen = (long)other.ChunkWords * wordBytes;
+        if (DramByte + (Chunks - 1) * DramStrideBytes + len <= other.DramByte) return false;
+        if (other.DramByte + (other.Chunks - 1) * other.DramStrideBytes + otherLen <= DramByte) return false;
+        for (int i = 0; i < Chunks; i++)
+        {
+            long a0 = DramByte + i * DramStrideBytes, a1 = a0 + len;
+            for (int j = 0; j < other.Chunks; j++)
+            {
+                long b0 = other.DramByte + j * other.DramStrideBytes;
+                if (b0 < a1 && b0 + otherLen > a0) return true;
+            }
+        }
+        return false;
+    }
+}
+
+/// <summary>
+/// One step of a layer: the weights and input it needs in its slots, the compute instruction
+/// (slot-relative addresses: the program builder adds the slot bases) and the store of its output.
+/// </summary>
+public sealed record LayerStep(int Layer, Transfer? Weights, Transfer Input, Opcode ComputeOp,
+    IReadOnlyDictionary<string, long> Compute, long ComputeCycles, Transfer Store);
+
+/// <summary>
+/// Tiles one layer onto the array and the on-chip slots: row stripes whose input rows (with the
+/// kernel's halo) fit an input slot and whose output fits an output slot, chunks of output tiles
+/// whose weights fit a weight slot, accumulator bands inside a stripe. A layer that cannot fit
+/// even one output row is an error naming the layer, the buffer and the size it needs.
+/// </summary>
+internal static class LayerTiling
+{
+    public static ScheduledOp Conv(EngineConfig c, int layer, Node node, ConvLayer conv, TensorPlacement input, TensorPlacement output,
+        IReadOnlySet<string> unsignedTensors, long weightBase, int paramBase, List<LayerStep> steps)
+    {
+        var o = node.Output;
+        // A packed input is already the im2col of the window: a 1x1 convolution over it.
+        var (k, s, p) = input.Im2Col is null ? (conv.KernelSize, conv.Stride, conv.Padding) : (1, 1, 0);
+        int hin = input.Shape.Height, win = input.Shape.Width, gin = input.Groups;
+        if (o.Width > c.AccumulatorDepth)
+            throw new ScheduleException($"layer '{node.Name}': an output row of {o.Width} pixels does not fit the accumulator ({c.AccumulatorDepth} pixels per bank)");
+        int tiles = (conv.OutChannels + c.Cols - 1) / c.Cols;
+        int passes = gin * k * k, tileWords = passes * c.Rows;
+        if (tileWords > c.WeightSlotWords)
+            throw new BufferCapacityException(node.Name, "weight", 2L * tileWords, c.WeightDepth, $"layer '{node.Name}': the weights of one output tile ({passes} passes x {c.Rows} rows = {tileWords} words) " +
+                $"do not fit a weight-buffer slot of {c.WeightSlotWords} words; the weight buffer needs a depth of at least {2 * tileWords} (configured {c.WeightDepth}, two slots)");
+        if (o.Width > c.OutputSlotWords)
+            throw new BufferCapacityException(node.Name, "output", 2L * o.Width, c.OutputDepth, $"layer '{node.Name}': one output row of one tile ({o.Width} words) does not fit an output-buffer slot of {c.OutputSlotWords} words; " +
+                $"the output buffer needs a depth of at least {2 * o.Width} (configured {c.OutputDepth}, two slots)");
+        int firstRows = Math.Min(hin, k) * win * gin;
+        if (firstRows > c.InputSlotWords)
+            throw new BufferCapacityException(node.Name, "input", 2L * firstRows, c.InputDepth, $"layer '{node.Name}': one output row reads {gin} groups x {Math.Min(hin, k)} rows x {win} = {firstRows} input words, " +
+                $"more than an input-buffer slot of {c.InputSlotWords} words; the input buffer needs a depth of at least {2 * firstRows} (configured {c.InputDepth}, two slots)");
+
+        int chunkTiles = Math.Min(tiles, Math.Min(c.WeightSlotWords / tileWords, c.OutputSlotWords / o.Width));
+        int chunks = Ceil(tiles, chunkTiles);
+        chunkTiles = Ceil(tiles, chunks);
+        int rmax = MaxRows(o.Height, r => (long)gin * InRows(r, s, k, hin) * win <= c.InputSlotWords && (long)chunkTiles * r * o.Width <= c.OutputSlotWords);
+        int stripes = Ceil(o.Height, rmax), stripeRows = Ceil(o.Height, stripes);
+        int bandRows = Math.Min(stripeRows, c.AccumulatorDepth / o.Width);
+        bandRows = Ceil(stripeRows, Ceil(stripeRows, bandRows));
+
+        var (lo, hi) = Int8Arithmetic.OutputRange(conv.Relu, unsignedTensors.Contains(node.Name));
+        int wb = c.DramWordBytes;
+        var stripeList = Enumerable.Range(0, stripes).Select(j => (y0: j * stripeRows, rows: Math.Min(stripeRows, o.Height - j * stripeRows))).ToList();
+        long inputWordsOnce = stripeList.Sum(st => (long)gin * RowSpan(st.y0, st.rows, s, k, p, hin).Rows * win);
+        long weightWordsOnce = (long)tiles * tileWords;
+        bool chunkOuter = stripes > 1 && chunks > 1 && chunks * inputWordsOnce + weightWordsOnce < inputWordsOnce + stripes * weightWordsOnce;
+        var order = chunkOuter
+            ? from ch in Enumerable.Range(0, chunks) from st in Enumerable.Range(0, stripes) select (ch, st)
+            : from st in Enumerable.Range(0, stripes) from ch in Enumerable.Range(0, chunks) select (ch, st);
+
+        foreach (var (ch, st) in order)
+        {
+            var (y0, rows) = stripeList[st];
+            int t0 = ch * chunkTiles, tn = Math.Min(chunkTiles, tiles - t0);
+            var (iy0, inRows, padTop) = RowSpan(y0, rows, s, k, p, hin);
+            int bands = Ceil(rows, bandRows);
+            var load = new Transfer((input.Base + (long)iy0 * win) * wb, (long)input.Plane * wb, gin, inRows * win, inRows * win,
+                input.Root, $"{input.Root}/{input.Base}:rows {iy0}+{inRows}");
+            var weights = new Transfer((weightBase + (long)t0 * tileWords) * wb, 0, 1, tn * tileWords, 0, "weights", $"weights/{node.Name}:tiles {t0}+{tn}");
+            var fields = new Dictionary<string, long>
+            {
+                ["opcode"] = (long)Opcode.Conv,
+                ["in_base"] = 0, ["in_h"] = inRows, ["in_w"] = win, ["in_plane"] = inRows * win,
+                ["in_groups"] = gin, ["in_unsigned"] = input.Unsigned ? 1 : 0,
+                ["out_base"] = 0, ["out_h"] = rows, ["out_w"] = o.Width, ["out_plane"] = rows * o.Width,
+                ["kernel"] = k, ["stride"] = s, ["pad"] = p, ["pad_top"] = padTop,
+                ["oc_tiles"] = tn, ["bands"] = bands, ["band_rows"] = bandRows, ["band_out_step"] = (long)bandRows * o.Width,
+                ["wgt_base"] = 0, ["wgt_oct_stride"] = tileWords, ["passes_per_band"] = passes,
+                ["par_base"] = paramBase + t0, ["lo"] = lo, ["hi"] = hi,
+            };
+            CheckDims(node.Name, fields);
+            var store = new Transfer((output.Base + (long)t0 * output.Plane + (long)y0 * o.Width) * wb, (long)output.Plane * wb, tn, rows * o.Width, rows * o.Width,
+                output.Root, $"{output.Root}/{output.Base}:tiles {t0}+{tn} rows {y0}+{rows}");
+            steps.Add(new LayerStep(layer, weights, load, Opcode.Conv, fields, CostModel.ConvBusy(c, rows, o.Width, tn, bandRows, passes), store));
+        }
+        return new ScheduledOp(node.Name, node.Group, Opcode.Conv, input, output, k, s, p, tiles, passes, stripes, chunks, weightBase, paramBase, node.Macs);
+    }
+
+    public static ScheduledOp MaxPool(EngineConfig c, MemoryModel memory, int layer, Node node, MaxPoolLayer pool, TensorPlacement input,
+        TensorPlacement output, List<LayerStep> steps)
+    {
+        var o = node.Output;
+        if (output.Groups != input.Groups)
+            throw new ScheduleException($"layer '{node.Name}': a max pool writing into a concat slot with a different channel layout is not supported");
+        int k = pool.KernelSize, s = pool.Stride, p = pool.Padding, hin = input.Shape.Height, win = input.Shape.Width, groups = input.Groups;
+        // Pooling is lane-wise, so a stripe may also take fewer groups: choose the group count and
+        // stripe height that read the least (halo rows are read twice), counting each step's latency.
+        (int Groups, int Rows, double Cost)? best = null;
+        for (int gc = groups; gc >= 1; gc--)
+        {
+            int per = gc;
+            if ((long)per * Math.Min(hin, k) * win > c.InputSlotWords || (long)per * o.Width > c.OutputSlotWords) continue;
+            int rmax = MaxRows(o.Height, r => (long)per * InRows(r, s, k, hin) * win <= c.InputSlotWords && (long)per * r * o.Width <= c.OutputSlotWords);
+            int stripes = Ceil(o.Height, rmax), rows = Ceil(o.Height, stripes);
+            int stepsCount = stripes * Ceil(groups, gc);
+            long words = 0;
+            for (int j = 0; j < stripes; j++) words += (long)groups * RowSpan(j * rows, Math.Min(rows, o.Height - j * rows), s, k, p, hin).Rows * win;
+            double cost = words * c.BeatsPerWord / memory.BeatsPerCycle + stepsCount * (memory.ReadLatency + 2.0 * CostModel.StepOverhead);
+            if (best is null || cost < best.Value.Cost) best = (gc, rows, cost);
+        }
+        if (best is not { } choice)
+            throw new BufferCapacityException(node.Name, "input", 2L * Math.Min(hin, k) * win, c.InputDepth, $"layer '{node.Name}': one output row of one group reads {Math.Min(hin, k)} rows x {win} = {Math.Min(hin, k) * win} input words; " +
+                $"an input-buffer slot holds {c.InputSlotWords} and an output-buffer slot {c.OutputSlotWords} (depths {c.InputDepth} and {c.OutputDepth}, two slots each)");
+        int gcChosen = Ceil(groups, Ceil(groups, choice.Groups)), stripeRows = choice.Rows, wb = c.DramWordBytes;
+        int stripeCount = Ceil(o.Height, stripeRows);
+        for (int j = 0; j < stripeCount; j++)
+            for (int g0 = 0; g0 < groups; g0 += gcChosen)
+            {
+                int y0 = j * stripeRows, rows = Math.Min(stripeRows, o.Height - y0), gn = Math.Min(gcChosen, groups - g0);
+                var (iy0, inRows, padTop) = RowSpan(y0, rows, s, k, p, hin);
+                var load = new Transfer((input.Base + (long)g0 * input.Plane + (long)iy0 * win) * wb, (long)input.Plane * wb, gn, inRows * win, inRows * win,
+                    input.Root, $"{input.Root}/{input.Base}:groups {g0}+{gn} rows {iy0}+{inRows}");
+                var fields = new Dictionary<string, long>
+                {
+                    ["opcode"] = (long)Opcode.MaxPool,
+                    ["in_base"] = 0, ["in_h"] = inRows, ["in_w"] = win, ["in_plane"] = inRows * win,
+                    ["in_groups"] = gn, ["in_unsigned"] = input.Unsigned ? 1 : 0,
+                    ["out_base"] = 0, ["out_h"] = rows, ["out_w"] = o.Width, ["out_plane"] = rows * o.Width,
+                    ["kernel"] = k, ["stride"] = s, ["pad"] = p, ["pad_top"] = padTop,
+                };
+                CheckDims(node.Name, fields);
+                var store = new Transfer((output.Base + (long)g0 * output.Plane + (long)y0 * o.Width) * wb, (long)output.Plane * wb, gn, rows * o.Width, rows * o.Width,
+                    output.Root, $"{output.Root}/{output.Base}:groups {g0}+{gn} rows {y0}+{rows}");
+                steps.Add(new LayerStep(layer, null, load, Opcode.MaxPool, fields, CostModel.MaxPoolBusy(gn, rows, o.Width, k), store));
+            }
+        return new ScheduledOp(node.Name, node.Group, Opcode.MaxPool, input, output, k, s, p, 0, 0, stripeCount, 0, 0, 0, 0);
+    }
+
+    public static ScheduledOp AvgPool(EngineConfig c, int layer, Node node, TensorPlacement input, TensorPlacement output, int paramBase, List<LayerStep> steps)
+    {
+        int groups = input.Groups, plane = input.Plane, wb = c.DramWordBytes;
+        int per = Math.Min(groups, Math.Min(c.InputSlotWords / plane, c.OutputSlotWords));
+        if (per < 1)
+            throw new BufferCapacityException(node.Name, "input", 2L * plane, c.InputDepth, $"layer '{node.Name}': a global average pool reads whole {input.Shape.Height}x{input.Shape.Width} planes ({plane} words), " +
+                $"more than an input-buffer slot of {c.InputSlotWords} words; the input buffer needs a depth of at least {2 * plane} (configured {c.InputDepth}, two slots)");
+        per = Ceil(groups, Ceil(groups, per));
+        for (int g0 = 0; g0 < groups; g0 += per)
+        {
+            int gn = Math.Min(per, groups - g0);
+            var load = new Transfer((input.Base + (long)g0 * plane) * wb, 0, 1, gn * plane, 0, input.Root, $"{input.Root}/{input.Base}:groups {g0}+{gn}");
+            var fields = new Dictionary<string, long>
+            {
+                ["opcode"] = (long)Opcode.AvgPool,
+                ["in_base"] = 0, ["in_h"] = input.Shape.Height, ["in_w"] = input.Shape.Width, ["in_plane"] = plane,
+                ["in_groups"] = gn, ["in_unsigned"] = input.Unsigned ? 1 : 0,
+                ["out_base"] = 0, ["out_h"] = 1, ["out_w"] = 1, ["out_plane"] = 1,
+                ["par_base"] = paramBase,
+                // Rule GLOBAL_AVGPOOL requantizes to the signed int8 range.
+                ["lo"] = Int8Arithmetic.ActivationMin, ["hi"] = Int8Arithmetic.ActivationMax,
+            };
+            CheckDims(node.Name, fields);
+            var store = new Transfer((output.Base + g0) * wb, 0, 1, gn, 0, output.Root, $"{output.Root}/{output.Base}:groups {g0}+{gn}");
+            steps.Add(new LayerStep(layer, null, load, Opcode.AvgPool, fields, CostModel.AvgPoolBusy(gn, plane), store));
+        }
+        return new ScheduledOp(node.Name, node.Group, Opcode.AvgPool, input, output, 0, 0, 0, 0, 0, Ceil(groups, per), 0, 0, paramBase, 0);
+    }
+
+    /// <summary>Input rows an output stripe of <paramref name="rows"/> rows reads at most.</summary>
+    private static int InRows(int rows, int stride, int kernel, int inH) => Math.Min(inH, (rows - 1) * stride + kernel);
+
+    /// <summary>
+    /// The input rows output rows [y0, y0+rows) read: first row, count, and the padding rows
+    /// above the first loaded row (the stripe's own top padding).
+    /// </summary>
+    public static (int First, int Rows, int PadTop) RowSpan(int y0, int rows, int stride, int kernel, int pad, int inH)
+    {
+        int top = y0 * stride - pad;
+        int first = Math.Max(0, top);
+        int end = Math.Min(inH, (y0 + rows - 1) * stride - pad + kernel);
+        return (first, Math.Max(1, end - first), first - top);
+    }
+
+    private static int MaxRows(int height, Func<int, bool> fits)
+    {
+        int r = 1;
+        while (r < height && fits(r + 1)) r++;
+        return r;
+    }
+
+    private static int Ceil(int a, int b) => (a + b - 1) / b;
+
+    private static void CheckDims(string node, Dictionary<string, long> fields)
+    {
+        foreach (var name in new[] { "in_h", "in_w", "out_h", "out_w", "in_groups", "oc_tiles", "bands", "band_rows" })
+            if (fields.TryGetValue(name, out long v) && v >= 1 << EngineConfig.DimBits)
+                throw new ScheduleException($"layer '{node}': {name} = {v} exceeds the engine's {EngineConfig.DimBits}-bit dimension fields");
+        foreach (var name in new[] { "kernel", "stride", "pad", "pad_top" })
+            if (fields.TryGetValue(name, out long v) && v > 15)
+                throw new ScheduleException($"layer '{node}': {name} = {v} exceeds 15");
+    }
+}
