@@ -10,5 +10,7 @@ var root = new RootCommand("accel: Fire-engine accelerator co-design kit (networ
     GenCommand.Create(),
     CosimCommand.Create(),
     RegressCommand.Create(),
+    SynthCommand.Create(),
+    DseCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -5,6 +5,7 @@ using Accel.Images;
 using Accel.Model.Networks;
 using Accel.Model.Quantized;
 using Accel.Onnx;
+using Accel.Synthesis;
 
 namespace Accel.Cli;
 
@@ -15,5 +16,7 @@ public sealed class UserError(string message) : Exception(message)
     public static bool IsUserMistake(Exception e) => e is UserError or NetworkException or OnnxImportException
         or ImageException or QuantizedModelFormatException or FileNotFoundException or DirectoryNotFoundException
         // The engine's own refusals name the field or layer; a cosim failure (Verilator missing, build error) is reported, not a crash.
-        or ConfigException or ScheduleException or CosimException;
+        or ConfigException or ScheduleException or CosimException
+        // Synthesis refusals: unknown board, yosys missing, failing or past its time limit.
+        or SynthesisException;
 }
