@@ -53,6 +53,8 @@ public sealed record CosimResult(
     string? TracePath,
     DramCounters? Dram = null)
 {
+    /// <summary>Every tensor the RTL wrote, read back from the simulated DRAM (logical CHW order).</summary>
+    public IReadOnlyDictionary<string, sbyte[]> Outputs { get; init; } = new Dictionary<string, sbyte[]>();
     public long IdealCycles => Layers.Sum(l => l.IdealCycles);
     public double Utilization => TotalCycles == 0 ? 0 : (double)IdealCycles / TotalCycles;
 }
@@ -165,7 +167,7 @@ public static class CosimRunner
             TryDelete(work);
         }
         return new CosimResult(schedule, layerResults, (long)run.Cycles, first is null, first, dumpDir, built, sw.Elapsed, options.TracePath,
-            result.Report.Dram);
+            result.Report.Dram) { Outputs = got };
     }
 
     /// <summary>Every tensor the program writes: op outputs, and concats as a whole.</summary>

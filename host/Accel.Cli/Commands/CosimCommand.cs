@@ -3,15 +3,20 @@ using System.CommandLine;
 using System.Diagnostics;
 using Accel.Cosim;
 using Accel.Golden.Testing;
+using Accel.Hardware.Schedule;
 using Accel.Images;
+using Accel.Golden;
+using Accel.Model.Data;
 using Accel.Model.Networks;
 using Accel.Model.Quantized;
 
 namespace Accel.Cli.Commands;
 
 /// <summary>
-/// `accel cosim NETWORK --layer NAME --rows R --cols C`: one layer (or Fire module) of a network
-/// on the generated RTL in Verilator, compared bit for bit with the golden model's activations.
+/// `accel cosim NETWORK [--layer NAME] [--rows R --cols C]`: the whole network (or one layer or
+/// Fire module) on the generated RTL in Verilator with its data in simulated DRAM, every layer's
+/// output compared bit for bit with the golden model's activations; the whole network also
+/// reports the top-5 classes from the RTL's logits and the projected frames/s.
 /// </summary>
 public static class CosimCommand
 {
@@ -20,15 +25,18 @@ public static class CosimCommand
 
     public sealed record Totals(long Cycles, long IdealCycles, long PredictedCycles, double Utilization);
 
-    public sealed record CosimReport(string Network, string Layer, string Weights, string Config, int Rows, int Cols,
-        IReadOnlyList<LayerFigures> Layers, Totals Totals, bool BitExact, Mismatch? FirstMismatch, string? DumpDirectory,
+    public sealed record DramFigures(long ReadBytes, long WrittenBytes, int ReadLatency, int WriteLatency, double BeatsPerCycle, int PortBits);
+
+    public sealed record CosimReport(string Network, string? Layer, string Weights, string Config, int Rows, int Cols, double ClockMHz,
+        IReadOnlyList<LayerFigures> Layers, Totals Totals, long TotalCycles, bool BitExact, Mismatch? FirstMismatch, string? DumpDirectory,
+        int[]? Top5, int[]? GoldenTop5, double FramesPerSecond, DramFigures Dram,
         bool BuildCacheHit, double BuildSeconds, double SimulationSeconds, double WallSeconds, string? Trace);
 
     public static Command Create()
     {
         var network = new Argument<string>("network") { Description = "an ONNX or .q8 file (real weights), or a built-in name / JSON description (seeded weights)" };
-        var layer = new Option<string>("--layer") { Description = "the layer or Fire module to simulate (e.g. conv1, fire2)", Required = true };
-        var engine = new EngineOptions();
+        var layer = new Option<string?>("--layer") { Description = "only this layer or Fire module (e.g. conv1, fire2); default: the whole network" };
+        var engine = new EngineOptions(defaultSize: 16);
         var image = new Option<string?>("--image") { Description = "image file whose activations feed the layer (default: a generated input)" };
         var seed = new Option<int>("--seed") { Description = "seed for generated weights and input", DefaultValueFactory = _ => 1 };
         var trace = new Option<string?>("--trace") { Description = "write a VCD waveform of the run to this file" };
@@ -36,7 +44,7 @@ public static class CosimCommand
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda for the golden model", DefaultValueFactory = _ => "auto" };
         var calibration = new CalibrationOptions();
         var json = new Option<bool>("--json") { Description = "machine-readable output" };
-        var command = new Command("cosim", "Co-simulate one layer on the generated RTL against the golden model")
+        var command = new Command("cosim", "Co-simulate a network (or one layer) on the generated RTL against the golden model")
             { network, layer, image, seed, trace, threads, device, json };
         engine.AddTo(command);
         calibration.AddTo(command);
@@ -45,23 +53,34 @@ public static class CosimCommand
             var wall = Stopwatch.StartNew();
             var config = engine.Read(r);
             if (r.GetValue(threads) is < 1) throw new UserError("--threads must be at least 1");
-            string layerName = r.GetValue(layer)!;
+            string? layerName = r.GetValue(layer);
             int seedValue = r.GetValue(seed);
             var source = ModelSource.Open(r.GetValue(network)!, seedValue, structureOnly: true);
-            LayerCosim.Select(source.Network, layerName); // an unknown layer fails before any quantization
+            if (layerName is not null) LayerCosim.Select(source.Network, layerName); // an unknown layer fails before any quantization
+            else ScheduleCompiler.Plan(source.Network, config); // a network that does not fit fails before quantization too
             var deviceValue = Cli.ParseDevice(r.GetValue(device)!);
             string? imagePath = r.GetValue(image);
 
             var (model, input, weights) = ModelAndInput(source, imagePath, seedValue, calibration.Read(r));
             using var golden = Cli.CreateGolden(deviceValue);
-            Output.Note($"cosim of '{layerName}' on a {config} engine: golden model on {golden.DeviceName}; building or reusing the Verilator model");
+            Output.Note($"cosim of {(layerName is null ? "the whole network" : $"'{layerName}'")} on a {config} engine: golden model on {golden.DeviceName}; building or reusing the Verilator model");
             var options = new CosimOptions
             {
                 TracePath = r.GetValue(trace) is string t ? Path.GetFullPath(t) : null,
                 Threads = r.GetValue(threads),
             };
-            var result = LayerCosim.Run(model, input, layerName, config, golden, options);
-            var report = Report(model.Network.Name, layerName, weights, result, wall.Elapsed);
+            CosimReport report;
+            if (layerName is not null)
+            {
+                report = Report(model.Network.Name, layerName, weights, LayerCosim.Run(model, input, layerName, config, golden, options), null, wall.Elapsed);
+            }
+            else
+            {
+                var whole = r.GetValue(json) || Console.IsErrorRedirected
+                    ? NetworkCosim.Run(model, input, config, golden, options)
+                    : WithProgress(model, config, progress => NetworkCosim.Run(model, input, config, golden, options with { ComputeProgress = progress }));
+                report = Report(model.Network.Name, null, weights, whole.Cosim, whole, wall.Elapsed);
+            }
             if (r.GetValue(json)) Output.Json(report);
             else Print(report);
             return report.BitExact ? 0 : 1;
@@ -110,13 +129,42 @@ public static class CosimCommand
         return new QuantizedModel(m.Network, m.Preprocessing, scales, m.Convs, m.PoolRequant);
     }
 
-    private static CosimReport Report(string network, string layer, string weights, CosimResult r, TimeSpan wall)
+    /// <summary>Runs <paramref name="run"/> with one progress bar per layer, advanced as its compute instructions complete.</summary>
+    private static NetworkCosimResult WithProgress(QuantizedModel model, Accel.Hardware.Config.EngineConfig config,
+        Func<Action<long, long>, NetworkCosimResult> run)
+    {
+        var schedule = CosimBuildProfile.Plan(model.Network, config);
+        var layerOf = schedule.Instructions.Where(i => i.Unit == Accel.Hardware.Program.Unit.Compute).Select(i => i.Layer).ToArray();
+        NetworkCosimResult? result = null;
+        Output.ProgressTerminal.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var tasks = schedule.Ops.Select((op, i) => ctx.AddTask(Markup.Escape(op.Node), autoStart: false,
+                    maxValue: Math.Max(1, layerOf.Count(l => l == i)))).ToArray();
+                result = run((done, _) =>
+                {
+                    if (done < 1 || done > layerOf.Length) return;
+                    var task = tasks[layerOf[done - 1]];
+                    if (!task.IsStarted) task.StartTask();
+                    task.Increment(1);
+                });
+                foreach (var t in tasks) t.StopTask();
+            });
+        return result!;
+    }
+
+    private static CosimReport Report(string network, string? layer, string weights, CosimResult r, NetworkCosimResult? whole, TimeSpan wall)
     {
         var c = r.Schedule.Config;
         var layers = r.Layers.Select(l => new LayerFigures(l.Node, l.Layer, l.Op, l.Cycles, l.ActiveCycles, l.IdealCycles, l.PredictedCycles,
             Math.Round(l.Utilization, 4), l.BitExact, l.FirstMismatch)).ToList();
         var totals = new Totals(r.TotalCycles, r.IdealCycles, r.Schedule.PredictedCycles, Math.Round(r.Utilization, 4));
-        return new CosimReport(network, layer, weights, c.Hash(), c.Rows, c.Cols, layers, totals, r.BitExact, r.FirstMismatch, r.DumpDirectory,
+        var mem = r.Schedule.Memory;
+        var dram = new DramFigures((long)(r.Dram?.ReadBeats ?? 0) * c.DramBits / 8, (long)(r.Dram?.WriteBeats ?? 0) * c.DramBits / 8,
+            mem.ReadLatency, mem.WriteLatency, mem.BeatsPerCycle, c.DramBits);
+        return new CosimReport(network, layer, weights, c.Hash(), c.Rows, c.Cols, c.ClockMHz, layers, totals, r.TotalCycles, r.BitExact, r.FirstMismatch,
+            r.DumpDirectory, whole?.Top5, whole?.GoldenTop5, Math.Round(c.ClockMHz * 1e6 / Math.Max(1, r.TotalCycles), 2), dram,
             r.Build.FromCache, Math.Round(r.Build.BuildTime.TotalSeconds, 3), Math.Round(r.SimulationTime.TotalSeconds, 3),
             Math.Round(wall.TotalSeconds, 3), r.TracePath);
     }
@@ -128,8 +176,21 @@ public static class CosimCommand
             Output.Row(t, l.Node, l.Op, Output.N(l.Cycles), Output.N(l.IdealCycles), Output.N(l.PredictedCycles), l.Utilization.ToString("P1"), l.BitExact ? "yes" : "NO");
         Output.Row(t, "total", "", Output.N(g.Totals.Cycles), Output.N(g.Totals.IdealCycles), Output.N(g.Totals.PredictedCycles),
             g.Totals.Utilization.ToString("P1"), g.BitExact ? "yes" : "NO");
-        Output.Terminal.WriteLine($"{g.Network} layer {g.Layer} on a {g.Rows}x{g.Cols} engine ({g.Weights} weights, configuration {g.Config})");
+        Output.Terminal.WriteLine($"{g.Network} {(g.Layer is null ? "(whole network)" : $"layer {g.Layer}")} on a {g.Rows}x{g.Cols} engine ({g.Weights} weights, configuration {g.Config})");
         Output.Terminal.Write(t);
+        double ratio = g.Totals.IdealCycles == 0 ? 0 : (double)g.TotalCycles / g.Totals.IdealCycles;
+        Output.Terminal.WriteLine($"total {Output.N(g.TotalCycles)} cycles = {ratio:F3} x ideal ({g.Totals.Utilization:P1} utilization); " +
+            $"predicted {Output.N(g.Totals.PredictedCycles)} ({(g.Totals.PredictedCycles - g.TotalCycles) * 100.0 / Math.Max(1, g.TotalCycles):+0.0;-0.0}%); " +
+            $"{g.FramesPerSecond:F1} frames/s at {g.ClockMHz} MHz");
+        Output.Terminal.WriteLine($"DRAM: {Output.N(g.Dram.ReadBytes)} B read, {Output.N(g.Dram.WrittenBytes)} B written over a {g.Dram.PortBits}-bit port " +
+            $"({g.Dram.BeatsPerCycle:0.##} beat/cycle each way, read latency {g.Dram.ReadLatency}, write latency {g.Dram.WriteLatency})");
+        if (g.Top5 is { } top5)
+        {
+            var names = ClassNames.Load(SharedData.SynsetWords);
+            Output.Terminal.WriteLine("top-5 from the RTL's logits" + (g.GoldenTop5 is { } gt && gt.SequenceEqual(top5) ? " (same as the golden model):" : " (golden model differs):"));
+            for (int i = 0; i < top5.Length; i++)
+                Output.Terminal.WriteLine($"  {i + 1}. {top5[i],4}  {names[top5[i]]}");
+        }
         string build = g.BuildCacheHit ? "build reused from cache" : $"built in {g.BuildSeconds:F1} s";
         Output.Terminal.WriteLine($"{build}; simulation {g.SimulationSeconds:F2} s; wall {g.WallSeconds:F1} s" + (g.Trace is null ? "" : $"; trace {g.Trace}"));
         if (g.FirstMismatch is { } m)
