@@ -36,7 +36,7 @@ public sealed record EngineConfig
     /// Input buffer depth in activation words (<see cref="Rows"/> channels each): two slots, one
     /// filled from DRAM while the units read the other.
     /// </summary>
-    public int InputDepth { get; init; } = 4096;
+    public int InputDepth { get; init; } = 8192;
     /// <summary>Output buffer depth in activation words: two slots, one written by the units while the other is stored to DRAM.</summary>
     public int OutputDepth { get; init; } = 4096;
     /// <summary>Weight buffer depth in words of <see cref="Cols"/> weights (one array row): two slots, as above.</summary>

@@ -94,7 +94,8 @@ public static class CostModel
     /// Replays the program: one instruction fetched at a time, issued once its unit is free and
     /// every unit it waits for has completed enough instructions; units run concurrently. Returns
     /// the timed instructions, the layers with their costs and traffic, and the total cycles.
-    /// A layer's cycles run from the previous layer's last compute completion to its own.
+    /// Cycles are attributed to compute instructions (each gets the cycles since the previous one
+    /// completed; the final stores go to the last layer) and summed per layer, as cosim measures.
     /// </summary>
     public static (List<EngineInstruction> Program, List<ScheduledOp> Layers, long Total) Simulate(
         EngineConfig c, MemoryModel m, IReadOnlyList<EngineInstruction> program, IReadOnlyList<ScheduledOp> layers)
@@ -103,7 +104,8 @@ public static class CostModel
         var unitFree = new long[3];
         long fetchReady = ProgramStart + Fetch;
         var timed = new List<EngineInstruction>(program.Count);
-        var computeEnd = new long[layers.Count];
+        var attributed = new long[layers.Count];
+        long lastCompute = 0;
         var compute = new long[layers.Count];
         var loadBusy = new long[layers.Count];
         var storeBusy = new long[layers.Count];
@@ -135,27 +137,30 @@ public static class CostModel
             count[l]++;
             switch (unit)
             {
-                case Unit.Compute: compute[l] += busy; computeEnd[l] = done; break;
+                case Unit.Compute:
+                    compute[l] += busy;
+                    // The harness sees a completion one cycle before its count is visible to waits.
+                    attributed[l] += done - CompletionLatency - lastCompute;
+                    lastCompute = done - CompletionLatency;
+                    break;
                 case Unit.Load: loadBusy[l] += busy; read[l] += words * c.DramWordBytes; break;
                 case Unit.Store: storeBusy[l] += busy; written[l] += words * c.DramWordBytes; break;
             }
         }
         long end = Math.Max(unitFree.Max(), fetchReady) + ProgramEnd;
         var costed = new List<ScheduledOp>(layers.Count);
-        long previous = 0;
+        if (layers.Count > 0) attributed[^1] += end - lastCompute;
         for (int i = 0; i < layers.Count; i++)
         {
-            long finish = i == layers.Count - 1 ? end : computeEnd[i];
             costed.Add(layers[i] with
             {
-                Cost = new OpCost(finish - previous, Ideal(c, layers[i].Macs)),
+                Cost = new OpCost(attributed[i], Ideal(c, layers[i].Macs)),
                 ComputeCycles = compute[i],
                 MemoryCycles = Math.Max(loadBusy[i], storeBusy[i]),
                 DramReadBytes = read[i],
                 DramWriteBytes = written[i],
                 Instructions = count[i],
             });
-            previous = finish;
         }
         return (timed, costed, end);
     }

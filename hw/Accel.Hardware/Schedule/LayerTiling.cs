@@ -80,8 +80,8 @@ internal static class LayerTiling
 
         var (lo, hi) = Int8Arithmetic.OutputRange(conv.Relu, unsignedTensors.Contains(node.Name));
         int wb = c.DramWordBytes;
-        var stripeList = Enumerable.Range(0, stripes).Select(j => (y0: j * stripeRows, rows: Math.Min(stripeRows, o.Height - j * stripeRows))).ToList();
-        long inputWordsOnce = stripeList.Sum(st => (long)gin * RowSpan(st.y0, st.rows, s, k, p, hin).Rows * win);
+        var stripeList = Balanced(o.Height, stripes);
+        long inputWordsOnce = stripeList.Sum(st => (long)gin * RowSpan(st.Y0, st.Rows, s, k, p, hin).Rows * win);
         long weightWordsOnce = (long)tiles * tileWords;
         bool chunkOuter = stripes > 1 && chunks > 1 && chunks * inputWordsOnce + weightWordsOnce < inputWordsOnce + stripes * weightWordsOnce;
         var order = chunkOuter
@@ -125,28 +125,27 @@ internal static class LayerTiling
         int k = pool.KernelSize, s = pool.Stride, p = pool.Padding, hin = input.Shape.Height, win = input.Shape.Width, groups = input.Groups;
         // Pooling is lane-wise, so a stripe may also take fewer groups: choose the group count and
         // stripe height that read the least (halo rows are read twice), counting each step's latency.
-        (int Groups, int Rows, double Cost)? best = null;
+        (int Groups, int Stripes, double Cost)? best = null;
         for (int gc = groups; gc >= 1; gc--)
         {
             int per = gc;
             if ((long)per * Math.Min(hin, k) * win > c.InputSlotWords || (long)per * o.Width > c.OutputSlotWords) continue;
             int rmax = MaxRows(o.Height, r => (long)per * InRows(r, s, k, hin) * win <= c.InputSlotWords && (long)per * r * o.Width <= c.OutputSlotWords);
-            int stripes = Ceil(o.Height, rmax), rows = Ceil(o.Height, stripes);
+            int stripes = Ceil(o.Height, rmax);
             int stepsCount = stripes * Ceil(groups, gc);
             long words = 0;
-            for (int j = 0; j < stripes; j++) words += (long)groups * RowSpan(j * rows, Math.Min(rows, o.Height - j * rows), s, k, p, hin).Rows * win;
+            foreach (var (y0, rows) in Balanced(o.Height, stripes)) words += (long)groups * RowSpan(y0, rows, s, k, p, hin).Rows * win;
             double cost = words * c.BeatsPerWord / memory.BeatsPerCycle + stepsCount * (memory.ReadLatency + 2.0 * CostModel.StepOverhead);
-            if (best is null || cost < best.Value.Cost) best = (gc, rows, cost);
+            if (best is null || cost < best.Value.Cost) best = (gc, stripes, cost);
         }
         if (best is not { } choice)
             throw new BufferCapacityException(node.Name, "input", 2L * Math.Min(hin, k) * win, c.InputDepth, $"layer '{node.Name}': one output row of one group reads {Math.Min(hin, k)} rows x {win} = {Math.Min(hin, k) * win} input words; " +
                 $"an input-buffer slot holds {c.InputSlotWords} and an output-buffer slot {c.OutputSlotWords} (depths {c.InputDepth} and {c.OutputDepth}, two slots each)");
-        int gcChosen = Ceil(groups, Ceil(groups, choice.Groups)), stripeRows = choice.Rows, wb = c.DramWordBytes;
-        int stripeCount = Ceil(o.Height, stripeRows);
-        for (int j = 0; j < stripeCount; j++)
+        int gcChosen = Ceil(groups, Ceil(groups, choice.Groups)), stripeCount = choice.Stripes, wb = c.DramWordBytes;
+        foreach (var (y0, rows) in Balanced(o.Height, stripeCount))
             for (int g0 = 0; g0 < groups; g0 += gcChosen)
             {
-                int y0 = j * stripeRows, rows = Math.Min(stripeRows, o.Height - y0), gn = Math.Min(gcChosen, groups - g0);
+                int gn = Math.Min(gcChosen, groups - g0);
                 var (iy0, inRows, padTop) = RowSpan(y0, rows, s, k, p, hin);
                 var load = new Transfer((input.Base + (long)g0 * input.Plane + (long)iy0 * win) * wb, (long)input.Plane * wb, gn, inRows * win, inRows * win,
                     input.Root, $"{input.Root}/{input.Base}:groups {g0}+{gn} rows {iy0}+{inRows}");
@@ -208,6 +207,20 @@ internal static class LayerTiling
         int first = Math.Max(0, top);
         int end = Math.Min(inH, (y0 + rows - 1) * stride - pad + kernel);
         return (first, Math.Max(1, end - first), first - top);
+    }
+
+    /// <summary>Rows split into <paramref name="stripes"/> stripes whose heights differ by at most one.</summary>
+    public static List<(int Y0, int Rows)> Balanced(int height, int stripes)
+    {
+        var list = new List<(int, int)>(stripes);
+        int y0 = 0;
+        for (int j = 0; j < stripes; j++)
+        {
+            int rows = height / stripes + (j < height % stripes ? 1 : 0);
+            list.Add((y0, rows));
+            y0 += rows;
+        }
+        return list;
     }
 
     private static int MaxRows(int height, Func<int, bool> fits)
