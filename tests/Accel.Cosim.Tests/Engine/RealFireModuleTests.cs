@@ -48,26 +48,33 @@ public class RealFireModuleTests(ITestOutputHelper output)
                 Assert.InRange(l.PredictedCycles, l.Cycles * 0.98, l.Cycles * 1.02);
             }
             if (!r.BitExact) failures.Add($"{fire}: {r.FirstMismatch} (dump: {r.DumpDirectory})");
-            Assert.Equal(4, r.Layers.Count + 1); // squeeze, expand1x1, expand3x3 instructions; the concat is placement
-            Assert.True(r.Utilization > 0.9, $"{fire}: utilization {r.Utilization:P1}");
+            Assert.Equal(4, r.Layers.Count + 1); // squeeze, expand1x1, expand3x3; the concat is placement
+            // Alone, a Fire module also pays for loading its first stripe and storing its last.
+            Assert.True(r.Utilization > 0.75, $"{fire}: utilization {r.Utilization:P1}");
         }
         Assert.Empty(failures);
     }
 
     [RequiresDataFact]
-    public void TheWholeOfSqueezeNet11IsBitExactAt16x16WithOnChipBuffers()
+    public void TheWholeOfSqueezeNet11IsBitExactAt16x16StreamingThroughDram()
     {
-        // Every layer, conv1 to the global average pool, on one program; buffers sized to hold every tensor.
+        // Every layer, conv1 to the global average pool, in one program: input and weights in the
+        // simulated DRAM (64-bit port, the default memory model), every layer's output read back from it.
         Assert.Null(Tools.MissingReason(["verilator"]));
         var (model, input) = Model.Value;
         using var golden = IlgpuGoldenModel.Create(GoldenDevice.Cpu);
-        var acts = golden.Run(model, input).Activations;
-        var schedule = CosimBuildProfile.Plan(model.Network, new EngineConfig { Rows = 16, Cols = 16 });
-        var r = CosimRunner.Run(schedule, model.Convs, input, acts.ToDictionary(kv => kv.Key, kv => kv.Value.Data), null, model.PoolRequant);
-        output.WriteLine($"{r.TotalCycles} cycles (predicted {schedule.PredictedCycles}), ideal {r.IdealCycles}, utilization {r.Utilization:P1}, sim {r.SimulationTime.TotalSeconds:F1} s");
+        var whole = NetworkCosim.Run(model, input, new EngineConfig { Rows = 16, Cols = 16 }, golden);
+        var r = whole.Cosim;
+        output.WriteLine($"{r.TotalCycles} cycles (predicted {r.Schedule.PredictedCycles}), ideal {r.IdealCycles}, utilization {r.Utilization:P1}, " +
+            $"{whole.FramesPerSecond:F1} frames/s, top-5 {string.Join(",", whole.Top5)}, sim {r.SimulationTime.TotalSeconds:F1} s");
+        foreach (var l in r.Layers) output.WriteLine($"  {l.Node}: {l.Cycles} cycles (predicted {l.PredictedCycles}), utilization {l.Utilization:P1}");
         Assert.True(r.BitExact, $"{r.FirstMismatch} (dump: {r.DumpDirectory})");
-        Assert.Equal(model.Network.Nodes.Count(n => n.Op is not Accel.Model.Networks.ConcatLayer), r.Layers.Count);
-        Assert.InRange(schedule.PredictedCycles, r.TotalCycles * 0.99, r.TotalCycles * 1.01);
+        Assert.Equal(model.Network.Nodes.Count(n => n.Op is not Accel.Model.Networks.ConcatLayer and not Accel.Model.Networks.DropoutLayer), r.Layers.Count);
+        Assert.Equal(whole.GoldenTop5, whole.Top5);
+        Assert.Equal(1_363_875, r.IdealCycles);
+        Assert.True(r.Utilization >= 0.75, $"utilization {r.Utilization:P1}");
+        Assert.InRange(r.Schedule.PredictedCycles, r.TotalCycles * 0.99, r.TotalCycles * 1.01);
+        Assert.All(r.Layers, l => Assert.InRange(l.PredictedCycles, l.Cycles * 0.95 - 50, l.Cycles * 1.05 + 50));
     }
 
     [RequiresDataFact]
@@ -88,6 +95,7 @@ public class RealFireModuleTests(ITestOutputHelper output)
         output.WriteLine($"{r.TotalCycles} cycles (predicted {schedule.PredictedCycles}), ideal {r.IdealCycles}, utilization {r.Utilization:P1}, sim {r.SimulationTime.TotalSeconds:F1} s");
         Assert.True(r.BitExact, $"{r.FirstMismatch} (dump: {r.DumpDirectory})");
         Assert.Equal(new Accel.Model.Networks.Shape(1000, 15, 15), model.Network["conv10"].Output);
+        Assert.Equal(NetworkCosim.TopK(model.Network, r.Outputs, 5), Accel.Golden.Classification.TopK(model, golden.Run(model, input), 5));
         Assert.InRange(schedule.PredictedCycles, r.TotalCycles * 0.99, r.TotalCycles * 1.01);
     }
 }

@@ -1,3 +1,4 @@
+using Accel.Hardware.Program;
 using Accel.Cosim.Regression;
 using Accel.Model.Networks;
 using Xunit;
@@ -48,10 +49,15 @@ public class RegressionSuiteTests
         Assert.Contains(convs, x => x.Node.Output.Channels % x.Case.ArraySize == 0 && x.Case.ArraySize > 2);
         Assert.Contains(convs, x => x.Node.Output is { Height: 1, Width: 1 });
         Assert.Contains(convs, x => x.Node.Input.Height % 2 == 1 && x.Node.Input.Width % 2 == 1);
-        // The reduced accumulator splits the larger outputs into row bands; every case fits its array size's shared build.
+        // The reduced accumulator splits the larger outputs into row bands and the small slots into
+        // stripes and weight chunks; every case fits its array size's shared build.
         var schedules = RegressionSuite.Generate(RegressionSuite.Smoke, 7).Select(c => CosimBuildProfile.Plan(c.Network, c.Config)).ToList();
-        Assert.Contains(schedules, s => s.Ops.Any(op => op.Bands > 1));
-        Assert.Contains(schedules, s => s.Ops.Any(op => op.Bands == 1 && op.OutputTiles > 1));
+        var convInsns = schedules.SelectMany(s => s.Instructions.Where(i => i.Opcode == Opcode.Conv)).ToList();
+        Assert.Contains(convInsns, i => i.Fields["bands"] > 1);
+        Assert.Contains(convInsns, i => i.Fields["bands"] == 1 && i.Fields["oc_tiles"] > 1);
+        Assert.Contains(schedules, s => s.Ops.Any(op => op.Stripes > 1 && op.Opcode == Opcode.Conv));
+        Assert.Contains(schedules, s => s.Ops.Any(op => op.Stripes > 1 && op.Opcode == Opcode.MaxPool));
+        Assert.Contains(schedules, s => s.Ops.Any(op => op.WeightChunks > 1));
         Assert.Single(schedules.Select(s => (s.Config with { Rows = 2, Cols = 2 }).Hash()).Distinct());
         // conv(ReLU) -> conv: the second conv reads an unsigned tensor.
         Assert.Contains(convs, x => x.Case.Kind == CaseKinds.ConvConv && x.Node.Name == "conv2");
