@@ -38,7 +38,7 @@ echo "per-layer int8 outputs written to out/demo-layers"
 
 echo
 echo "== RTL: schedule SqueezeNet 1.1 on a 16x16 engine and emit its Verilog"
-scripts/accel gen squeezenet1_1 --rows 16 --cols 16 -o out/rtl-16x16
+scripts/accel gen squeezenet1_1 --rows 16 --cols 16 -o out/rtl-16x16 --report out/rtl-16x16/report.md
 echo
 echo "== co-simulation: fire2 in Verilator against the golden model, element by element"
 scripts/accel cosim out/demo.q8 --layer fire2 --rows 16 --cols 16 ${image:+--image "$image"}
