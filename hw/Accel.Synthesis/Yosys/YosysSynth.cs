@@ -70,10 +70,12 @@ public static class YosysSynth
     /// <summary>
     /// Hierarchy kept (each module synthesized once, so the PE's mapping is read once and the stat
     /// breaks resources down by module); <c>-noiopad</c>: out of context, the engine's ports are
-    /// not device pins. The multiplier listing before synthesis lets the log say which ones went to DSPs.
+    /// not device pins. The multiplier listing before synthesis lets the log say which ones went to
+    /// DSPs; <c>opt_expr</c> first turns products with a constant power of two into shifts, so only
+    /// real multipliers are listed.
     /// </summary>
     public static string Script(IEnumerable<string> verilogFiles) =>
-        $"read_verilog {string.Join(' ', verilogFiles)}; hierarchy -top {Top}; proc; " +
+        $"read_verilog {string.Join(' ', verilogFiles)}; hierarchy -top {Top}; proc; opt_expr; opt_clean; " +
         $"log {YosysLog.MultipliersBegin}; select -list t:$mul; log {YosysLog.MultipliersEnd}; " +
         $"synth_xilinx -family xc7 -top {Top} -noiopad; stat";
 
