@@ -210,7 +210,7 @@ std::vector<Command> parseStimulus(const std::vector<std::uint8_t>& bytes, std::
                 const bool write = c.op == Opcode::DramWrite;
                 c.addr = in.u64(write ? "DRAM_WRITE addr" : "DRAM_READ addr");
                 c.count = in.u32(write ? "DRAM_WRITE count" : "DRAM_READ count");
-                if (c.addr + c.count > dramSize) {
+                if (c.count > dramSize || c.addr > dramSize - c.count) {  // no wrap-around past 2^64
                     throw StimulusError(std::string("stimulus: ") + (write ? "DRAM_WRITE" : "DRAM_READ") + " of "
                                         + std::to_string(c.count) + " bytes at " + std::to_string(c.addr)
                                         + " lies outside the DRAM of " + std::to_string(dramSize)
@@ -265,7 +265,7 @@ class Dram {
     void resize(std::uint64_t bytes) { bytes_.assign(static_cast<std::size_t>(bytes), 0); }
     std::uint64_t size() const { return bytes_.size(); }
     std::uint8_t* at(std::uint64_t addr, std::uint64_t count, const char* what) {
-        if (addr + count > bytes_.size()) {
+        if (count > bytes_.size() || addr > bytes_.size() - count) {
             throw DramError(std::string(what) + " of " + std::to_string(count) + " bytes at address "
                             + std::to_string(addr) + " lies outside the DRAM image of " + std::to_string(bytes_.size())
                             + " bytes");

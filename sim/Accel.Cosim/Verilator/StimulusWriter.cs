@@ -121,7 +121,7 @@ public sealed class StimulusWriter : IDisposable
 
     private void CheckDram(ulong address, ulong count)
     {
-        if (address + count > _dramSize)
+        if (count > _dramSize || address > _dramSize - count)
             throw new ArgumentOutOfRangeException(nameof(address), $"DRAM bytes {address}+{count} pass the end of the {_dramSize}-byte DRAM (DramSize first)");
     }
 
