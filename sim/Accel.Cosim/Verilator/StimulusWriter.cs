@@ -22,7 +22,7 @@ public enum StimulusOpcode : byte
 }
 
 /// <summary>
-/// Writes the testbench's stimulus file: magic "ACCSTIM1", u32 hostWordBytes, then commands, all
+/// Writes the testbench's stimulus file: magic "ACCSTIM2", u32 hostWordBytes, then commands, all
 /// little-endian. Nothing is buffered beyond the stream's own buffering, so large weight loads
 /// stream straight to disk. Call <see cref="End"/> last; a file without it is rejected by the
 /// testbench as truncated.
