@@ -33,7 +33,7 @@ public static class DseCommand
     {
         var board = SynthCommand.BoardOption();
         var network = new Option<string>("--network") { Description = "built-in name, a JSON description or an ONNX file", Required = true };
-        var sizes = new Option<string>("--sizes") { Description = "array sizes R (R x R) to sweep: a list, ranges allowed (e.g. 4,6,8 or 2..32)", DefaultValueFactory = _ => "2,4,6,8,10,12,14,16,18,20,22,24,26,28,30,32" };
+        var sizes = new Option<string>("--sizes") { Description = "array sizes R (R x R) to sweep: a list, ranges allowed (e.g. 4,6,8 or 2..32)", DefaultValueFactory = _ => "2..32" };
         var depths = new Option<string>("--accumulator-depths") { Description = "accumulator bank depths (output pixels) to sweep", DefaultValueFactory = _ => "512,1024,2048" };
         var calibrate = new Option<string>("--calibrate-sizes") { Description = "array sizes synthesized with yosys to calibrate the resource model", DefaultValueFactory = _ => "4,8,12,16" };
         var png = new Option<string?>("--png") { Description = "write a scatter plot (frames/s against the scarcest resource) to this PNG file" };

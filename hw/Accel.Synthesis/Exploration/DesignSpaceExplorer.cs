@@ -11,7 +11,7 @@ namespace Accel.Synthesis.Exploration;
 public sealed record ExplorationOptions
 {
     /// <summary>Array sizes R (R x R) to sweep.</summary>
-    public IReadOnlyList<int> Sizes { get; init; } = Enumerable.Range(1, 16).Select(i => 2 * i).ToList();
+    public IReadOnlyList<int> Sizes { get; init; } = Enumerable.Range(DesignPoint.MinSize, DesignPoint.MaxSize - DesignPoint.MinSize + 1).ToList();
     /// <summary>Accumulator bank depths (output pixels) to sweep at each size.</summary>
     public IReadOnlyList<int> AccumulatorDepths { get; init; } = [512, 1024, 2048];
     /// <summary>Array sizes synthesized with yosys to calibrate the LUT/FF/DSP model.</summary>
