@@ -24,9 +24,8 @@ public sealed class EngineOptions
     /// <summary>Options whose --rows and --cols default to <paramref name="defaultSize"/> (required when null).</summary>
     public EngineOptions(int? defaultSize)
     {
-        string fallback = defaultSize is { } d ? $"; default {d}" : "";
-        _rows = new("--rows") { Description = $"systolic array rows (2..32; rows = cols{fallback})", Required = defaultSize is null };
-        _cols = new("--cols") { Description = $"systolic array columns (2..32; rows = cols{fallback})", Required = defaultSize is null };
+        _rows = new("--rows") { Description = "systolic array rows (2..32; rows = cols)", Required = defaultSize is null };
+        _cols = new("--cols") { Description = "systolic array columns (2..32; rows = cols)", Required = defaultSize is null };
         if (defaultSize is { } size)
         {
             _rows.DefaultValueFactory = _ => size;
