@@ -38,7 +38,7 @@ public sealed record Transfer(long DramByte, long DramStrideBytes, int Chunks, i
 /// (slot-relative addresses: the program builder adds the slot bases) and the store of its output.
 /// </summary>
 public sealed record LayerStep(int Layer, Transfer? Weights, Transfer Input, Opcode ComputeOp,
-    IReadOnlyDictionary<string, long> Compute, long ComputeCycles, Transfer Store);
+    IReadOnlyDictionary<string, long> Compute, Transfer Store);
 
 /// <summary>
 /// Tiles one layer onto the array and the on-chip slots: row stripes whose input rows (with the
@@ -111,7 +111,7 @@ internal static class LayerTiling
             CheckDims(node.Name, fields);
             var store = new Transfer((output.Base + (long)t0 * output.Plane + (long)y0 * o.Width) * wb, (long)output.Plane * wb, tn, rows * o.Width, rows * o.Width,
                 output.Root, $"{output.Root}/{output.Base}:tiles {t0}+{tn} rows {y0}+{rows}");
-            steps.Add(new LayerStep(layer, weights, load, Opcode.Conv, fields, CostModel.ConvBusy(c, rows, o.Width, tn, bandRows, passes), store));
+            steps.Add(new LayerStep(layer, weights, load, Opcode.Conv, fields, store));
         }
         return new ScheduledOp(node.Name, node.Group, Opcode.Conv, input, output, k, s, p, tiles, passes, stripes, chunks, weightBase, paramBase, node.Macs);
     }
@@ -160,7 +160,7 @@ internal static class LayerTiling
                 CheckDims(node.Name, fields);
                 var store = new Transfer((output.Base + (long)g0 * output.Plane + (long)y0 * o.Width) * wb, (long)output.Plane * wb, gn, rows * o.Width, rows * o.Width,
                     output.Root, $"{output.Root}/{output.Base}:groups {g0}+{gn} rows {y0}+{rows}");
-                steps.Add(new LayerStep(layer, null, load, Opcode.MaxPool, fields, CostModel.MaxPoolBusy(gn, rows, o.Width, k), store));
+                steps.Add(new LayerStep(layer, null, load, Opcode.MaxPool, fields, store));
             }
         return new ScheduledOp(node.Name, node.Group, Opcode.MaxPool, input, output, k, s, p, 0, 0, stripeCount, 0, 0, 0, 0);
     }
@@ -189,7 +189,7 @@ internal static class LayerTiling
             };
             CheckDims(node.Name, fields);
             var store = new Transfer((output.Base + g0) * wb, 0, 1, gn, 0, output.Root, $"{output.Root}/{output.Base}:groups {g0}+{gn}");
-            steps.Add(new LayerStep(layer, null, load, Opcode.AvgPool, fields, CostModel.AvgPoolBusy(gn, plane), store));
+            steps.Add(new LayerStep(layer, null, load, Opcode.AvgPool, fields, store));
         }
         return new ScheduledOp(node.Name, node.Group, Opcode.AvgPool, input, output, 0, 0, 0, 0, 0, Ceil(groups, per), 0, 0, paramBase, 0);
     }
