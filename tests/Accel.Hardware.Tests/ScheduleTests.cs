@@ -93,6 +93,61 @@ public class ScheduleTests
     }
 
     [Fact]
+    public void LayersInterleaveButEveryLoadWaitsForTheStoresThatWriteWhatItReads()
+    {
+        var s = ScheduleCompiler.Plan(BuiltinNetworks.SqueezeNet1_1(), new EngineConfig());
+        var program = s.Instructions;
+        var stores = new List<(EngineInstruction Insn, int Seq)>();
+        foreach (var insn in program)
+        {
+            if (insn.Opcode == Opcode.Store) stores.Add((insn, stores.Count));
+            if (!IsInputLoad(insn)) continue;
+            // A load reads DRAM some store writes: that store is earlier and waited for.
+            foreach (var st in stores.Where(st => Overlap(insn, st.Insn)))
+                Assert.True(insn.Fields["wait_store"] > st.Seq, $"a load of layer {s.Ops[insn.Layer].Node} does not wait for store {st.Seq}");
+        }
+        // ...and no store after it writes what it read (nothing read too early).
+        for (int i = 0; i < program.Count; i++)
+            if (IsInputLoad(program[i]))
+                Assert.DoesNotContain(program.Skip(i + 1), later => later.Opcode == Opcode.Store && Overlap(program[i], later));
+        // Steps of different layers do interleave: some compute runs while an earlier layer still has steps to go.
+        var computeLayers = program.Where(i => i.Unit == Unit.Compute).Select(i => i.Layer).ToList();
+        Assert.Contains(computeLayers.Zip(computeLayers.Skip(1)), p => p.Second < p.First);
+
+        static bool IsInputLoad(EngineInstruction i) => i.Opcode == Opcode.Load && i.Fields["dma_mem"] == InstructionFormat.DmaInput;
+        static IEnumerable<(long Lo, long Hi)> Runs(EngineInstruction i)
+        {
+            long run = i.DramBytes / i.Fields["dma_chunks"];
+            for (long c = 0; c < i.Fields["dma_chunks"]; c++)
+            {
+                long a = i.Fields["dma_dram"] + c * i.Fields["dma_dram_stride"];
+                yield return (a, a + run);
+            }
+        }
+        static bool Overlap(EngineInstruction x, EngineInstruction y) =>
+            Runs(x).Any(a => Runs(y).Any(b => a.Lo < b.Hi && b.Lo < a.Hi));
+    }
+
+    [Fact]
+    public void TheWeightBufferKeepsChunksThatStillFitSoAFireModuleLoadsItsWeightsOnce()
+    {
+        var s = ScheduleCompiler.Plan(BuiltinNetworks.SqueezeNet1_1(), new EngineConfig());
+        var weightLoads = s.Instructions.Where(i => i.Opcode == Opcode.Load && i.Fields["dma_mem"] == InstructionFormat.DmaWeights).ToList();
+        var computes = s.Instructions.Where(i => i.Opcode == Opcode.Conv).ToList();
+        // fire2's three layers hold 64 + 64 + 576 words: each is loaded once although their steps interleave with pool1 and fire3.
+        foreach (var layer in new[] { "fire2/squeeze1x1", "fire2/expand1x1", "fire2/expand3x3" })
+        {
+            int index = s.Ops.ToList().FindIndex(o => o.Node == layer);
+            Assert.True(computes.Count(i => i.Layer == index) > 1);
+            Assert.Single(weightLoads, i => i.Layer == index);
+        }
+        // Every weight load stays inside the buffer, and a compute reads weights where one was loaded.
+        Assert.All(weightLoads, i => Assert.True(i.Fields["dma_base"] + i.Fields["dma_chunk_words"] <= s.Config.WeightDepth));
+        var bases = weightLoads.Select(i => i.Fields["dma_base"]).ToHashSet();
+        Assert.All(computes, i => Assert.Contains(i.Fields["wgt_base"], bases));
+    }
+
+    [Fact]
     public void BuffersTooSmallAreRefusedNamingTheLayerTheBufferAndTheSize()
     {
         // fire3/squeeze1x1 of SqueezeNet 1.1 reads 128 channels of 55 pixels: 8 groups x 55 = 440 words a row at 16 lanes.

@@ -100,9 +100,7 @@ public static class CostModel
     public static (List<EngineInstruction> Program, List<ScheduledOp> Layers, long Total) Simulate(
         EngineConfig c, MemoryModel m, IReadOnlyList<EngineInstruction> program, IReadOnlyList<ScheduledOp> layers)
     {
-        var completions = new List<long>[] { new(), new(), new() };
-        var unitFree = new long[3];
-        long fetchReady = ProgramStart + Fetch;
+        var timeline = new Timeline(c, m);
         var timed = new List<EngineInstruction>(program.Count);
         var attributed = new long[layers.Count];
         long lastCompute = 0;
@@ -114,28 +112,13 @@ public static class CostModel
         var count = new int[layers.Count];
         foreach (var insn in program)
         {
-            var unit = insn.Unit;
-            long issue = Math.Max(fetchReady, unitFree[(int)unit]);
-            foreach (var (u, field) in new[] { (Unit.Load, "wait_load"), (Unit.Compute, "wait_compute"), (Unit.Store, "wait_store") })
-            {
-                long need = insn.Fields[field];
-                if (need > 0) issue = Math.Max(issue, completions[(int)u][(int)need - 1]);
-            }
+            var t = timeline.Issue(insn);
+            timed.Add(t);
+            long busy = t.PredictedDuration, done = t.PredictedCompletion;
             long words = insn.Fields.GetValueOrDefault("dma_chunks") * insn.Fields.GetValueOrDefault("dma_chunk_words");
-            long busy = insn.Opcode switch
-            {
-                Opcode.Load => LoadBusy(c, m, words, (int)insn.Fields["dma_chunks"]),
-                Opcode.Store => StoreBusy(c, m, words),
-                _ => Busy(c, insn),
-            };
-            long done = issue + StartLatency + busy + CompletionLatency;
-            completions[(int)unit].Add(done);
-            unitFree[(int)unit] = done;
-            fetchReady = issue + Fetch;
-            timed.Add(insn with { PredictedIssue = issue, PredictedDuration = busy, PredictedCompletion = done });
             int l = insn.Layer;
             count[l]++;
-            switch (unit)
+            switch (insn.Unit)
             {
                 case Unit.Compute:
                     compute[l] += busy;
@@ -147,7 +130,7 @@ public static class CostModel
                 case Unit.Store: storeBusy[l] += busy; written[l] += words * c.DramWordBytes; break;
             }
         }
-        long end = Math.Max(unitFree.Max(), fetchReady) + ProgramEnd;
+        long end = timeline.End;
         var costed = new List<ScheduledOp>(layers.Count);
         if (layers.Count > 0) attributed[^1] += end - lastCompute;
         for (int i = 0; i < layers.Count; i++)
@@ -163,6 +146,60 @@ public static class CostModel
             });
         }
         return (timed, costed, end);
+    }
+
+    /// <summary>
+    /// The controller's in-order issue, one instruction at a time: an instruction issues once it is
+    /// fetched, its unit is free and every unit it waits for has completed enough instructions.
+    /// The program builder uses it to try candidate orders; <see cref="Simulate"/> to time a program.
+    /// </summary>
+    internal sealed class Timeline(EngineConfig c, MemoryModel m)
+    {
+        private readonly List<long>[] _completions = [[], [], []];
+        private readonly long[] _unitFree = new long[3];
+        private long _fetchReady = ProgramStart + Fetch;
+
+        /// <summary>Completion cycle of the last instruction of <paramref name="unit"/> (0 before any).</summary>
+        public long LastCompletion(Unit unit) => _completions[(int)unit] is { Count: > 0 } l ? l[^1] : 0;
+
+        public long End => Math.Max(_unitFree.Max(), _fetchReady) + ProgramEnd;
+
+        public EngineInstruction Issue(EngineInstruction insn)
+        {
+            var unit = insn.Unit;
+            long issue = Math.Max(_fetchReady, _unitFree[(int)unit]);
+            foreach (var (u, field) in Waits)
+            {
+                long need = insn.Fields[field];
+                if (need > 0) issue = Math.Max(issue, _completions[(int)u][(int)need - 1]);
+            }
+            long words = insn.Fields.GetValueOrDefault("dma_chunks") * insn.Fields.GetValueOrDefault("dma_chunk_words");
+            long busy = insn.Opcode switch
+            {
+                Opcode.Load => LoadBusy(c, m, words, (int)insn.Fields["dma_chunks"]),
+                Opcode.Store => StoreBusy(c, m, words),
+                _ => Busy(c, insn),
+            };
+            long done = issue + StartLatency + busy + CompletionLatency;
+            _completions[(int)unit].Add(done);
+            _unitFree[(int)unit] = done;
+            _fetchReady = issue + Fetch;
+            return insn with { PredictedIssue = issue, PredictedDuration = busy, PredictedCompletion = done };
+        }
+
+        public Timeline Clone()
+        {
+            var copy = new Timeline(c, m) { _fetchReady = _fetchReady };
+            for (int u = 0; u < 3; u++)
+            {
+                copy._completions[u].AddRange(_completions[u]);
+                copy._unitFree[u] = _unitFree[u];
+            }
+            return copy;
+        }
+
+        private static readonly (Unit Unit, string Field)[] Waits =
+            [(Unit.Load, "wait_load"), (Unit.Compute, "wait_compute"), (Unit.Store, "wait_store")];
     }
 
     private static long Busy(EngineConfig c, EngineInstruction insn)

@@ -48,6 +48,9 @@ public sealed record LayerStep(int Layer, Transfer? Weights, Transfer Input, Opc
 /// </summary>
 internal static class LayerTiling
 {
+    /// <summary>Stripes a single-chunk 1x1 convolution is split into at least.</summary>
+    public const int MinOverlappedStripes = 3;
+
     public static ScheduledOp Conv(EngineConfig c, int layer, Node node, ConvLayer conv, TensorPlacement input, TensorPlacement output,
         IReadOnlySet<string> unsignedTensors, long weightBase, int paramBase, List<LayerStep> steps)
     {
@@ -74,9 +77,18 @@ internal static class LayerTiling
         int chunks = Ceil(tiles, chunkTiles);
         chunkTiles = Ceil(tiles, chunks);
         int rmax = MaxRows(o.Height, r => (long)gin * InRows(r, s, k, hin) * win <= c.InputSlotWords && (long)chunkTiles * r * o.Width <= c.OutputSlotWords);
-        int stripes = Ceil(o.Height, rmax), stripeRows = Ceil(o.Height, stripes);
+        int stripes = Ceil(o.Height, rmax);
+        // A 1x1 layer done in one step could not load while it computes; a few stripes let the
+        // next stripe's input load under the current one's compute (no halo rows to read twice).
+        if (k == 1 && chunks == 1) stripes = Math.Max(stripes, Math.Min(o.Height, MinOverlappedStripes));
+        int stripeRows = Ceil(o.Height, stripes);
         int bandRows = Math.Min(stripeRows, c.AccumulatorDepth / o.Width);
         bandRows = Ceil(stripeRows, Ceil(stripeRows, bandRows));
+        // A step ends with its last band's drain, which nothing overlaps: short steps (one pass
+        // per band, as in a 1x1 expand) do better with smaller bands. The cost model chooses.
+        int widest = bandRows, stripeTiles = Math.Min(chunkTiles, tiles);
+        bandRows = Enumerable.Range(1, widest).Reverse()
+            .MinBy(b => CostModel.ConvBusy(c, stripeRows, o.Width, stripeTiles, b, passes));
 
         var (lo, hi) = Int8Arithmetic.OutputRange(conv.Relu, unsignedTensors.Contains(node.Name));
         int wb = c.DramWordBytes;

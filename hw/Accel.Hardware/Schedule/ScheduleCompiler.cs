@@ -128,7 +128,7 @@ public static class ScheduleCompiler
             }
         }
 
-        var instructions = ProgramBuilder.Emit(config, InterleaveSiblings(steps, ops));
+        var instructions = ProgramBuilder.Emit(config, memory, steps);
         var resolved = config with
         {
             ParamDepth = Resolve(config.ParamDepth, Math.Max(paramWords, 2), "channel-parameter"),
@@ -145,39 +145,6 @@ public static class ScheduleCompiler
         var (timed, costed, total) = CostModel.Simulate(resolved, memory, instructions, ops);
         return new EngineSchedule(resolved, memory, network.Name, inputTensor, nodes, tensors, costed, timed,
             tensorWords, weightWords, paramWords, total);
-    }
-
-    /// <summary>
-    /// Interleaves the steps of consecutive layers that read the same tensor and not each other
-    /// (a Fire module's expand1x1 and expand3x3), in proportion to their step counts, so the
-    /// short, store-bound steps of one overlap the long compute of the other.
-    /// </summary>
-    private static List<LayerStep> InterleaveSiblings(List<LayerStep> steps, IReadOnlyList<ScheduledOp> ops)
-    {
-        var byLayer = steps.GroupBy(s => s.Layer).ToDictionary(g => g.Key, g => g.ToList());
-        var result = new List<LayerStep>(steps.Count);
-        for (int i = 0; i < ops.Count; i++)
-        {
-            if (!byLayer.TryGetValue(i, out var a)) continue;
-            bool sibling = i + 1 < ops.Count && byLayer.ContainsKey(i + 1)
-                && ops[i + 1].Input.Root == ops[i].Input.Root && ops[i + 1].Input.Base == ops[i].Input.Base
-                && ops[i + 1].Input.Root != ops[i].Output.Root;
-            if (!sibling)
-            {
-                result.AddRange(a);
-                continue;
-            }
-            var b = byLayer[i + 1];
-            int ia = 0, ib = 0;
-            while (ia < a.Count || ib < b.Count)
-            {
-                // The layer further behind (as a fraction of its steps) goes next.
-                bool takeA = ib >= b.Count || (ia < a.Count && (double)ia / a.Count <= (double)ib / b.Count);
-                result.Add(takeA ? a[ia++] : b[ib++]);
-            }
-            i++;
-        }
-        return result;
     }
 
     /// <summary>
