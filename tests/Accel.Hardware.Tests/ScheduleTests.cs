@@ -148,6 +148,21 @@ public class ScheduleTests
     }
 
     [Fact]
+    public void AStripeOfOnlyBottomPaddingLoadsARealRowAndGivesTheUnitAnEmptyMap()
+    {
+        // A padded 1x1 convolution's last output row reads the padding below the map only.
+        var net = new Network("pad", new Shape(4, 3, 8), [new ConvLayer("c", 4, 1, 1, 1, Relu: true)]);
+        var s = ScheduleCompiler.Plan(net, Four);
+        var convs = s.Instructions.Where(i => i.Opcode == Opcode.Conv).ToList();
+        Assert.Equal(3, convs.Count); // a single-step 1x1 layer is split in three stripes so loads overlap compute
+        var last = convs[^1];
+        Assert.Equal(0, last.Fields["in_h"]);
+        var input = s.Tensors[Network.InputName];
+        foreach (var load in s.Instructions.Where(i => i.Opcode == Opcode.Load && i.Fields["dma_mem"] == InstructionFormat.DmaInput))
+            Assert.True(load.Fields["dma_dram"] + load.DramBytes <= (input.Base + input.Words) * s.Config.DramWordBytes, "a load reads past the input tensor");
+    }
+
+    [Fact]
     public void BuffersTooSmallAreRefusedNamingTheLayerTheBufferAndTheSize()
     {
         // fire3/squeeze1x1 of SqueezeNet 1.1 reads 128 channels of 55 pixels: 8 groups x 55 = 440 words a row at 16 lanes.

@@ -104,7 +104,7 @@ internal static class LayerTiling
         {
             var (y0, rows) = stripeList[st];
             int t0 = ch * chunkTiles, tn = Math.Min(chunkTiles, tiles - t0);
-            var (iy0, inRows, padTop) = RowSpan(y0, rows, s, k, p, hin);
+            var (iy0, inRows, padTop, mapRows) = RowSpan(y0, rows, s, k, p, hin);
             int bands = Ceil(rows, bandRows);
             var load = new Transfer((input.Base + (long)iy0 * win) * wb, (long)input.Plane * wb, gin, inRows * win, inRows * win,
                 input.Root, $"{input.Root}/{input.Base}:rows {iy0}+{inRows}");
@@ -112,7 +112,7 @@ internal static class LayerTiling
             var fields = new Dictionary<string, long>
             {
                 ["opcode"] = (long)Opcode.Conv,
-                ["in_base"] = 0, ["in_h"] = inRows, ["in_w"] = win, ["in_plane"] = inRows * win,
+                ["in_base"] = 0, ["in_h"] = mapRows, ["in_w"] = win, ["in_plane"] = inRows * win,
                 ["in_groups"] = gin, ["in_unsigned"] = input.Unsigned ? 1 : 0,
                 ["out_base"] = 0, ["out_h"] = rows, ["out_w"] = o.Width, ["out_plane"] = rows * o.Width,
                 ["kernel"] = k, ["stride"] = s, ["pad"] = p, ["pad_top"] = padTop,
@@ -158,13 +158,13 @@ internal static class LayerTiling
             for (int g0 = 0; g0 < groups; g0 += gcChosen)
             {
                 int gn = Math.Min(gcChosen, groups - g0);
-                var (iy0, inRows, padTop) = RowSpan(y0, rows, s, k, p, hin);
+                var (iy0, inRows, padTop, mapRows) = RowSpan(y0, rows, s, k, p, hin);
                 var load = new Transfer((input.Base + (long)g0 * input.Plane + (long)iy0 * win) * wb, (long)input.Plane * wb, gn, inRows * win, inRows * win,
                     input.Root, $"{input.Root}/{input.Base}:groups {g0}+{gn} rows {iy0}+{inRows}");
                 var fields = new Dictionary<string, long>
                 {
                     ["opcode"] = (long)Opcode.MaxPool,
-                    ["in_base"] = 0, ["in_h"] = inRows, ["in_w"] = win, ["in_plane"] = inRows * win,
+                    ["in_base"] = 0, ["in_h"] = mapRows, ["in_w"] = win, ["in_plane"] = inRows * win,
                     ["in_groups"] = gn, ["in_unsigned"] = input.Unsigned ? 1 : 0,
                     ["out_base"] = 0, ["out_h"] = rows, ["out_w"] = o.Width, ["out_plane"] = rows * o.Width,
                     ["kernel"] = k, ["stride"] = s, ["pad"] = p, ["pad_top"] = padTop,
@@ -210,15 +210,18 @@ internal static class LayerTiling
     private static int InRows(int rows, int stride, int kernel, int inH) => Math.Min(inH, (rows - 1) * stride + kernel);
 
     /// <summary>
-    /// The input rows output rows [y0, y0+rows) read: first row, count, and the padding rows
-    /// above the first loaded row (the stripe's own top padding).
+    /// The input rows output rows [y0, y0+rows) read: first row, count, the padding rows above
+    /// the first loaded row (the stripe's own top padding) and the rows the unit may read as the
+    /// map. A stripe that reads only bottom padding (a padded 1x1 convolution's last rows) loads
+    /// one row but gives the unit an empty map, so every tap is padding.
     /// </summary>
-    public static (int First, int Rows, int PadTop) RowSpan(int y0, int rows, int stride, int kernel, int pad, int inH)
+    public static (int First, int Rows, int PadTop, int MapRows) RowSpan(int y0, int rows, int stride, int kernel, int pad, int inH)
     {
         int top = y0 * stride - pad;
         int first = Math.Max(0, top);
         int end = Math.Min(inH, (y0 + rows - 1) * stride - pad + kernel);
-        return (first, Math.Max(1, end - first), first - top);
+        if (first >= inH) return (inH - 1, 1, 0, 0);
+        return (first, Math.Max(1, end - first), first - top, Math.Max(1, end - first));
     }
 
     /// <summary>Rows split into <paramref name="stripes"/> stripes whose heights differ by at most one.</summary>
