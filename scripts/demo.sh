@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end: import SqueezeNet 1.1, quantize it to int8, run the golden model on
 # an image and print top-5 with per-layer figures; then generate the 16x16 engine's RTL for the
-# network and prove one Fire module bit-exact against the golden model in Verilator.
+# network and run the whole network on it in Verilator (input and weights in simulated DRAM),
+# every layer compared bit for bit with the golden model.
 #   scripts/demo.sh [MODEL.onnx] [IMAGE]
 # With ../shared/data present it uses the real ONNX weights, ImageNet calibration images and
 # cat.jpg; otherwise (fresh clone, no data) the built-in network with seeded weights and a
@@ -40,5 +41,5 @@ echo
 echo "== RTL: schedule SqueezeNet 1.1 on a 16x16 engine and emit its Verilog"
 scripts/accel gen squeezenet1_1 --rows 16 --cols 16 -o out/rtl-16x16 --report out/rtl-16x16/report.md
 echo
-echo "== co-simulation: fire2 in Verilator against the golden model, element by element"
-scripts/accel cosim out/demo.q8 --layer fire2 --rows 16 --cols 16 ${image:+--image "$image"}
+echo "== co-simulation: the whole network in Verilator through simulated DRAM, every layer against the golden model"
+scripts/accel cosim out/demo.q8 --rows 16 --cols 16 ${image:+--image "$image"}
