@@ -23,11 +23,11 @@ public static class ScheduleReport
             $"write acknowledgement {mem.WriteLatency} cycles, {mem.BeatsPerCycle:0.###} beat/cycle per direction " +
             $"({mem.BytesPerSecond(c) / 1e6:N0} MB/s each way), {mem.MaxOutstandingReads} reads in flight.");
         sb.AppendLine();
-        sb.AppendLine("| buffer | depth (words) | word bits | slots |");
+        sb.AppendLine("| buffer | depth (words) | word bits | use |");
         sb.AppendLine("|---|---:|---:|---:|");
         sb.AppendLine(inv, $"| input | {c.InputDepth} | {c.ActivationWordBits} | 2 x {c.InputSlotWords} |");
         sb.AppendLine(inv, $"| output | {c.OutputDepth} | {c.ActivationWordBits} | 2 x {c.OutputSlotWords} |");
-        sb.AppendLine(inv, $"| weights | {c.WeightDepth} | {c.WeightWordBits} | 2 x {c.WeightSlotWords} |");
+        sb.AppendLine(inv, $"| weights | {c.WeightDepth} | {c.WeightWordBits} | cache of chunks of up to {c.WeightSlotWords} |");
         sb.AppendLine(inv, $"| channel parameters | {c.ParamDepth} | {c.ParamWordBits} | {s.ParamWords} used |");
         sb.AppendLine(inv, $"| program | {c.ProgramDepth} | {s.Format.Bits} | {s.Instructions.Count + 1} used |");
         sb.AppendLine(inv, $"| accumulator | {c.AccumulatorDepth} | {c.Cols * c.AccumulatorBits} | 2 banks |");
