@@ -46,5 +46,30 @@ public class BramModelTests
         var (bram, _, estimates) = BramModel.Engine(config);
         Assert.Equal(estimates.Sum(e => e.Bram36), bram);
         Assert.True(bram > 0);
+        // The input, output and weight buffers are as deep as the configuration says.
+        Assert.Contains(buffers, b => b.Name == "u_input" && b.Depth == config.InputDepth);
+        Assert.Contains(buffers, b => b.Name == "u_output" && b.Depth == config.OutputDepth);
+        Assert.Contains(buffers, b => b.Name == "u_weights" && b.Depth == config.WeightDepth);
+    }
+
+    [Theory]
+    [InlineData(8, 8192, 4096, 4096)]
+    [InlineData(8, 16384, 2048, 2048)]
+    [InlineData(12, 4096, 4096, 8192)]
+    public void TheFixedBuffersBoundTheEngineBelowAndFollowTheDepths(int size, int input, int output, int weight)
+    {
+        var point = new DesignPoint(size, 1024, input, output, weight);
+        var config = point.ToConfig();
+        var resolved = ScheduleCompiler.Plan(TestNetworks.Tiny(), config).Config;
+        double bound = BramModel.FixedBuffersBram36(config);
+        Assert.True(bound > 0);
+        Assert.True(bound <= BramModel.Engine(resolved).Bram36);
+        // Input, output, weights, two accumulator banks: the shapes Engine packs, summed.
+        var fixedBuffers = BramModel.Buffers(resolved).Where(b => b.Name is "u_input" or "u_output" or "u_weights" || b.Name.StartsWith("u_accumulator.", StringComparison.Ordinal));
+        Assert.Equal(fixedBuffers.Sum(b => BramModel.Estimate(b).Bram36), bound);
+        // Doubling the input buffer doubles its blocks (these depths are whole multiples of every block shape).
+        var deeper = BramModel.FixedBuffersBram36(config with { InputDepth = 2 * input });
+        var inputBlocks = BramModel.Estimate(BramModel.Buffers(resolved).Single(b => b.Name == "u_input")).Bram36;
+        Assert.Equal(bound + inputBlocks, deeper);
     }
 }

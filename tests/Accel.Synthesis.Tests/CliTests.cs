@@ -60,6 +60,9 @@ public class CliTests
         var r = CliRunner.Run("dse", "--network", "squeezenet1_1", "--board", "pynq-z2", "--sizes", "4,40");
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("outside 2..32", r.Stderr);
+        var d = CliRunner.Run("dse", "--network", "squeezenet1_1", "--board", "pynq-z2", "--input-depths", "4096,x");
+        Assert.Equal(1, d.ExitCode);
+        Assert.Contains("--input-depths", d.Stderr);
     }
 
     [RequiresToolsFact("yosys")]
@@ -68,10 +71,23 @@ public class CliTests
         var png = Path.Combine(TestNetworks.TempDir(), "dse.png");
         // One calibration point, the 2x2 engine the synth tests use (cached after them).
         var r = CliRunner.Run("dse", "--network", TestNetworks.TinyFile(), "--board", "arty-a7-35t", "--sizes", "2..6",
-            "--accumulator-depths", "256,1024", "--calibrate-sizes", "2", "--png", png, "--json");
+            "--accumulator-depths", "256,1024", "--input-depths", "4096,8192", "--output-depths", "4096", "--weight-depths", "2048,4096",
+            "--calibrate-sizes", "2", "--png", png, "--json");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var j = r.Json;
-        Assert.Equal(10, j.GetProperty("points").GetArrayLength());
+        // 5 sizes x 2 accumulator x 2 input x 1 output x 2 weight depths, each evaluated, refused or skipped.
+        var points = j.GetProperty("points").EnumerateArray().ToList();
+        Assert.Equal(40, points.Count + j.GetProperty("rejected").GetArrayLength() + j.GetProperty("skipped").GetInt32());
+        // Each point names its buffer depths, the swept ones and the ones the schedule sized.
+        Assert.All(points, p =>
+        {
+            Assert.Contains(p.GetProperty("inputDepth").GetInt32(), new[] { 4096, 8192 });
+            Assert.Equal(4096, p.GetProperty("outputDepth").GetInt32());
+            Assert.Contains(p.GetProperty("weightDepth").GetInt32(), new[] { 2048, 4096 });
+            Assert.Contains(p.GetProperty("accumulatorDepth").GetInt32(), new[] { 256, 1024 });
+            Assert.True(p.GetProperty("paramDepth").GetInt32() > 0 && p.GetProperty("programDepth").GetInt32() > 0);
+        });
+        Assert.Contains(points, p => p.GetProperty("inputDepth").GetInt32() == 4096 && p.GetProperty("weightDepth").GetInt32() == 2048);
         var front = j.GetProperty("front").EnumerateArray().ToList();
         Assert.NotEmpty(front);
         Assert.True(j.GetProperty("frontFits").GetBoolean());

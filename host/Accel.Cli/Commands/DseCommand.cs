@@ -21,20 +21,26 @@ public static class DseCommand
 
     public sealed record ModelFigures(string Resource, string Formula, double[]? Coefficients, double MaxCalibrationError, double? MaxLeaveOneOutError);
 
-    public sealed record PointFigures(int Size, int AccumulatorDepth, string Config, long Cycles, double FramesPerSecond,
+    public sealed record PointFigures(int Size, int AccumulatorDepth, int InputDepth, int OutputDepth, int WeightDepth,
+        int ParamDepth, int ProgramDepth, string Config, long Cycles, double FramesPerSecond,
         double Luts, double FlipFlops, double Dsps, double Bram36, string Scarcest, double Utilization, bool Fits, bool FitsWithMargin, bool Pareto);
 
     public sealed record DseReport(string Network, SynthCommand.BoardFigures Board, double ClockMHz, double Margin,
         IReadOnlyList<CalibrationFigures> Calibration, IReadOnlyList<ModelFigures> Model,
         IReadOnlyList<PointFigures> Points, IReadOnlyList<PointFigures> Front, bool FrontFits,
-        PointFigures? LargestFit, PointFigures? LargestFitWithMargin, IReadOnlyList<string> Rejected, string? Png);
+        PointFigures? LargestFit, PointFigures? LargestFitWithMargin, IReadOnlyList<string> Rejected,
+        int Skipped, int SkippedOverCapacity, int SkippedDominatedAccumulator, string? Png);
 
     public static Command Create()
     {
         var board = SynthCommand.BoardOption();
         var network = new Option<string>("--network") { Description = "built-in name, a JSON description or an ONNX file", Required = true };
         var sizes = new Option<string>("--sizes") { Description = "array sizes R (R x R) to sweep: a list, ranges allowed (e.g. 4,6,8 or 2..32)", DefaultValueFactory = _ => "2..32" };
-        var depths = new Option<string>("--accumulator-depths") { Description = "accumulator bank depths (output pixels) to sweep", DefaultValueFactory = _ => "512,1024,2048" };
+        var defaults = new ExplorationOptions();
+        var depths = new Option<string>("--accumulator-depths") { Description = "accumulator bank depths (output pixels) to sweep", DefaultValueFactory = _ => List(defaults.AccumulatorDepths) };
+        var inputDepths = new Option<string>("--input-depths") { Description = "input buffer depths (activation words, two slots) to sweep", DefaultValueFactory = _ => List(defaults.InputDepths) };
+        var outputDepths = new Option<string>("--output-depths") { Description = "output buffer depths (activation words, two slots) to sweep", DefaultValueFactory = _ => List(defaults.OutputDepths) };
+        var weightDepths = new Option<string>("--weight-depths") { Description = "weight buffer depths (array rows, two slots) to sweep", DefaultValueFactory = _ => List(defaults.WeightDepths) };
         var calibrate = new Option<string>("--calibrate-sizes") { Description = "array sizes synthesized with yosys to calibrate the resource model", DefaultValueFactory = _ => "4,8,12,16" };
         var png = new Option<string?>("--png") { Description = "write a scatter plot (frames/s against the scarcest resource) to this PNG file" };
         var clock = new Option<double>("--clock-mhz") { Description = "target clock in MHz (frames/s = clock / predicted cycles)", DefaultValueFactory = _ => new EngineConfig().ClockMHz };
@@ -42,7 +48,7 @@ public static class DseCommand
         var timeout = SynthCommand.TimeoutOption();
         var noCache = SynthCommand.NoCacheOption();
         var command = new Command("dse", "Design-space exploration: array and buffer sizes against a board, Pareto front of frames/s and resources")
-            { board, network, sizes, depths, calibrate, png, clock, json, timeout, noCache };
+            { board, network, sizes, depths, inputDepths, outputDepths, weightDepths, calibrate, png, clock, json, timeout, noCache };
         command.SetAction(r => Cli.Run(() =>
         {
             var target = Board.Get(r.GetValue(board)!);
@@ -50,6 +56,9 @@ public static class DseCommand
             {
                 Sizes = ParseSizes(r.GetValue(sizes)!, "--sizes", DesignPoint.MinSize, DesignPoint.MaxSize),
                 AccumulatorDepths = ParseSizes(r.GetValue(depths)!, "--accumulator-depths", 1, 1 << 20),
+                InputDepths = ParseSizes(r.GetValue(inputDepths)!, "--input-depths", 2, 1 << 22),
+                OutputDepths = ParseSizes(r.GetValue(outputDepths)!, "--output-depths", 2, 1 << 22),
+                WeightDepths = ParseSizes(r.GetValue(weightDepths)!, "--weight-depths", 2, 1 << 22),
                 CalibrationSizes = ParseSizes(r.GetValue(calibrate)!, "--calibrate-sizes", DesignPoint.MinSize, DesignPoint.MaxSize),
                 BaseConfig = new EngineConfig { ClockMHz = r.GetValue(clock) }.Validate(),
                 Synthesis = SynthCommand.SynthesisOptionsFrom(r, timeout, noCache),
@@ -64,6 +73,8 @@ public static class DseCommand
         }));
         return command;
     }
+
+    private static string List(IEnumerable<int> values) => string.Join(",", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>"4,6,8" or "2..32" or a mix; each value within [min, max].</summary>
     public static IReadOnlyList<int> ParseSizes(string text, string option, int min, int max)
@@ -83,7 +94,8 @@ public static class DseCommand
         return values.ToList();
     }
 
-    private static PointFigures Figures(ExploredPoint p, bool pareto) => new(p.Point.Size, p.Point.AccumulatorDepth, p.ConfigHash, p.Cycles,
+    private static PointFigures Figures(ExploredPoint p, bool pareto) => new(p.Point.Size, p.Point.AccumulatorDepth,
+        p.Point.InputDepth, p.Point.OutputDepth, p.Point.WeightDepth, p.Config.ParamDepth!.Value, p.Config.ProgramDepth!.Value, p.ConfigHash, p.Cycles,
         Math.Round(p.FramesPerSecond, 3), Math.Round(p.Estimate.Luts), Math.Round(p.Estimate.FlipFlops), Math.Round(p.Estimate.Dsps),
         p.Estimate.Bram36, p.Scarcest, Math.Round(p.Utilization, 4), p.Fits, p.FitsWithMargin, pareto);
 
@@ -104,7 +116,8 @@ public static class DseCommand
             r.Points.Select(p => Figures(p, front.Contains(p))).ToList(), r.Front.Select(p => Figures(p, true)).ToList(), r.FrontFits,
             r.LargestFit is { } f ? Figures(f, front.Contains(f)) : null,
             r.LargestFitWithMargin is { } g ? Figures(g, front.Contains(g)) : null,
-            r.Rejected.Select(x => $"{x.Point}: {x.Reason}").ToList(), png);
+            r.Rejected.Select(x => $"{x.Point}: {x.Reason}").ToList(),
+            r.Skipped.Count, r.Skipped.Count(x => x.Kind == SkipReason.OverCapacity), r.Skipped.Count(x => x.Kind == SkipReason.DominatedAccumulator), png);
     }
 
     private static void Print(DseReport d)
@@ -123,27 +136,33 @@ public static class DseCommand
             o.WriteLine($"  {m.Resource,-6} = {m.Formula}; largest error on the calibration points {m.MaxCalibrationError:P1}" +
                 (m.MaxLeaveOneOutError is { } l ? $", leaving each point out {l:P1}" : ""));
 
-        var t = Output.Table("array", "accumulator", "cycles", "frames/s", "LUT", "FF", "DSP48", "BRAM36", "scarcest", "fits");
+        var t = Output.Table("array", "accumulator", "input", "output", "weights", "program", "cycles", "frames/s", "LUT", "FF", "DSP48", "BRAM36", "scarcest", "fits");
         foreach (var p in d.Front)
-            Output.Row(t, $"{p.Size}x{p.Size}", p.AccumulatorDepth, Output.N(p.Cycles), p.FramesPerSecond.ToString("F2", CultureInfo.InvariantCulture),
+            Output.Row(t, $"{p.Size}x{p.Size}", p.AccumulatorDepth, p.InputDepth, p.OutputDepth, p.WeightDepth, p.ProgramDepth, Output.N(p.Cycles), p.FramesPerSecond.ToString("F2", CultureInfo.InvariantCulture),
                 Output.N((long)p.Luts), Output.N((long)p.FlipFlops), p.Dsps, SynthCommand.Amount(p.Bram36), $"{p.Scarcest} {p.Utilization:P1}",
                 p.Fits ? (p.FitsWithMargin ? "yes" : $"yes, above {d.Margin:P0}") : "no");
         o.WriteLine(d.FrontFits
-            ? $"Pareto front ({d.Front.Count} of the {d.Points.Count(p => p.Fits)} points that fit; {d.Points.Count} points evaluated):"
-            : $"No design point fits {d.Board.Name}; Pareto front of all {d.Points.Count} points, for reference:");
+            ? $"Pareto front ({d.Front.Count} of the {d.Points.Count(p => p.Fits)} points that fit; {d.Points.Count} points evaluated{SkippedNote(d)}):"
+            : $"No design point fits {d.Board.Name}; Pareto front of all {d.Points.Count} points evaluated{SkippedNote(d)}, for reference:");
         o.Write(t);
 
         if (d.LargestFit is { } f)
-            o.WriteLine($"largest array that fits {d.Board.Name}: {f.Size}x{f.Size} (accumulator {f.AccumulatorDepth}), {f.FramesPerSecond:F2} frames/s, {f.Scarcest} {f.Utilization:P1}");
+            o.WriteLine($"largest array that fits {d.Board.Name}: {f.Size}x{f.Size} ({Buffers(f)}), {f.FramesPerSecond:F2} frames/s, {f.Scarcest} {f.Utilization:P1}");
         else
         {
             var best = d.Points.MinBy(p => p.Utilization);
-            o.WriteLine($"no array fits {d.Board.Name}" + (best is null ? "" : $"; the closest, {best.Size}x{best.Size} (accumulator {best.AccumulatorDepth}), needs {best.Scarcest} at {best.Utilization:P0}"));
+            o.WriteLine($"no array fits {d.Board.Name}" + (best is null ? "" : $"; the closest, {best.Size}x{best.Size} ({Buffers(best)}), needs {best.Scarcest} at {best.Utilization:P0}"));
         }
         if (d.LargestFitWithMargin is { } g)
-            o.WriteLine($"largest within the {d.Margin:P0} margin: {g.Size}x{g.Size} (accumulator {g.AccumulatorDepth}), {g.FramesPerSecond:F2} frames/s, {g.Scarcest} {g.Utilization:P1}");
+            o.WriteLine($"largest within the {d.Margin:P0} margin: {g.Size}x{g.Size} ({Buffers(g)}), {g.FramesPerSecond:F2} frames/s, {g.Scarcest} {g.Utilization:P1}");
         if (d.Rejected.Count > 0)
             o.WriteLine($"{d.Rejected.Count} design points refused by the schedule, e.g. {d.Rejected[0]}");
         if (d.Png is not null) o.WriteLine($"wrote {d.Png}");
     }
+
+    private static string Buffers(PointFigures p) =>
+        $"accumulator {p.AccumulatorDepth}, input {p.InputDepth}, output {p.OutputDepth}, weights {p.WeightDepth}";
+
+    private static string SkippedNote(DseReport d) => d.Skipped == 0 ? "" :
+        $"; not scheduled: {d.SkippedOverCapacity} over capacity before scheduling, {d.SkippedDominatedAccumulator} at accumulator depths dominated at the base buffer depths";
 }

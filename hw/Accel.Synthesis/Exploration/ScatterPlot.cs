@@ -88,12 +88,15 @@ public static class ScatterPlot
             canvas.DrawPath(path, frontLine);
         }
         var taken = new List<SKRect>();
+        var labelled = new HashSet<int>();
         foreach (var p in ordered)
         {
             float px = X(p.Utilization), py = Y(p.FramesPerSecond);
             canvas.DrawCircle(px, py, 5.5f, front);
-            // Labels step down (then up) until they clear the ones already drawn.
-            string label = $"{p.Point.Size}x{p.Point.Size}/{p.Point.AccumulatorDepth}";
+            // One label per array size (its buffer depths are in the verb's table); labels step
+            // down (then up) until they clear the ones already drawn.
+            if (!labelled.Add(p.Point.Size)) continue;
+            string label = $"{p.Point.Size}x{p.Point.Size}";
             float w = small.MeasureText(label);
             foreach (float dy in new float[] { -6, 10, 26, -22, 42, -38, 58 })
             {
@@ -116,13 +119,13 @@ public static class ScatterPlot
         canvas.Restore();
 
         // Legend.
-        float lx = Left + plotW - 250, ly = Top + plotH - 62;
+        float lx = Left + plotW - 290, ly = Top + plotH - 62;
         canvas.DrawCircle(lx, ly, 4, grey);
         canvas.DrawText("design point that fits", lx + 12, ly + 4, SKTextAlign.Left, small, ink);
         canvas.DrawCircle(lx, ly + 18, 4, greyRing);
         canvas.DrawText("design point over capacity", lx + 12, ly + 22, SKTextAlign.Left, small, ink);
         canvas.DrawCircle(lx, ly + 36, 5.5f, front);
-        canvas.DrawText("Pareto front (RxR / accumulator depth)", lx + 12, ly + 40, SKTextAlign.Left, small, ink);
+        canvas.DrawText("Pareto front (RxR; buffer depths in the table)", lx + 12, ly + 40, SKTextAlign.Left, small, ink);
     }
 
     private static string Percent(double v) => (v * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";
