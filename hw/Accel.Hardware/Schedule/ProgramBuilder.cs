@@ -4,12 +4,13 @@ using Accel.Hardware.Program;
 namespace Accel.Hardware.Schedule;
 
 /// <summary>
-/// Turns layer steps into the instruction stream. Slots alternate (double buffering): the input
-/// and weights of step i+1 load while step i computes, and step i's output is stored while step
-/// i+1 computes. A step whose input or weights a slot already holds skips the load. Every
-/// instruction carries the completion counts it waits for: a reader waits for the writer of its
-/// slot, a writer for the last reader, and a load for the stores that wrote the DRAM it reads.
-/// Waits only ever name instructions already in the stream, so the in-order issue cannot deadlock.
+/// Orders layer steps and turns them into the instruction stream. Input and output slots
+/// alternate (double buffering): the input of step i+1 loads while step i computes, and step i's
+/// output is stored while step i+1 computes; weights live in a chunk cache. A step whose input or
+/// weights are already on chip skips the load. Every instruction carries the completion counts it
+/// waits for: a reader waits for the writer of its slot or cache placement, a writer for the last
+/// readers of what it overwrites, and a load for the stores that wrote the DRAM it reads. Waits
+/// only ever name instructions already in the stream, so the in-order issue cannot deadlock.
 /// </summary>
 internal static class ProgramBuilder
 {

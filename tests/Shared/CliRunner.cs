@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace Accel.Synthesis.Tests;
+namespace Accel.Tests;
 
-/// <summary>Runs the real accel executable (copied beside the tests) as a user would.</summary>
+/// <summary>Runs the real accel executable (copied beside the tests that reference the CLI) as a user would.</summary>
 public static class CliRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
@@ -22,5 +22,14 @@ public static class CliRunner
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(TimeSpan.FromMinutes(10))) { p.Kill(true); throw new TimeoutException($"accel {string.Join(' ', args)} did not finish"); }
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public static string TempFile(string name, byte[] contents)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "accel-tests", Guid.NewGuid().ToString("n"));
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, name);
+        File.WriteAllBytes(path, contents);
+        return path;
     }
 }
