@@ -90,10 +90,10 @@ public static class EngineGenerator
     private static IEnumerable<(string Name, long Value)> Constants(EngineConfig c, InstructionFormat f) =>
     [
         ("ROWS", c.Rows), ("COLS", c.Cols), ("ACC_BITS", c.AccumulatorBits),
-        ("HOST_BITS", Engine.Top.HostBits(c, f)), ("ACT_BITS", c.ActivationWordBits), ("WEIGHT_BITS", c.WeightWordBits),
-        ("PARAM_BITS", c.ParamWordBits), ("INSN_BITS", f.Bits),
+        ("HOST_BITS", Engine.Top.HostBits(c)), ("ACT_BITS", c.ActivationWordBits), ("WEIGHT_BITS", c.WeightWordBits),
+        ("PARAM_BITS", c.ParamWordBits), ("INSN_BITS", f.Bits), ("INSN_BEATS", f.DramBeats), ("INSN_BYTES", f.DramBytes),
         ("INPUT_DEPTH", c.InputDepth), ("OUTPUT_DEPTH", c.OutputDepth), ("WEIGHT_DEPTH", c.WeightDepth), ("PARAM_DEPTH", c.ParamDepth!.Value),
-        ("PROGRAM_DEPTH", c.ProgramDepth!.Value), ("ACC_DEPTH", c.AccumulatorDepth),
+        ("FETCH_QUEUE_DEPTH", c.FetchQueueDepth), ("ACC_DEPTH", c.AccumulatorDepth),
         ("DRAM_BITS", c.DramBits), ("DRAM_BURST_BEATS", c.DramBurstBeats), ("DRAM_WORD_BYTES", c.DramWordBytes), ("BEATS_PER_WORD", c.BeatsPerWord),
     ];
 

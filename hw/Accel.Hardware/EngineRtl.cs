@@ -10,7 +10,7 @@ public static class EngineRtl
 {
     public const string GeneratorVersion = "accel-gen 0.4.0";
     /// <summary>Hand-written primitives under hw/rtl/ that every engine instantiates.</summary>
-    public static readonly IReadOnlyList<string> Primitives = ["sdp_ram.v"];
+    public static readonly IReadOnlyList<string> Primitives = ["sdp_ram.v", "sdp_lutram.v"];
 
     public static IReadOnlyList<Module> Build(EngineConfig config)
     {
@@ -31,6 +31,7 @@ public static class EngineRtl
             AvgPoolUnit.Build(config),
             DmaLoad.Build(config),
             DmaStore.Build(config),
+            InstructionFetch.Build(config, format),
             Controller.Build(config, format),
             Top.Build(config, format),
         ];

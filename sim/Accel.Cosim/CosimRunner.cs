@@ -87,7 +87,7 @@ public static class CosimRunner
 
         var image = EngineImage.Build(schedule, convs, poolRequant);
         var format = schedule.Format;
-        int hostBytes = Top.HostBits(c, format) / 8, lanes = c.Lanes, wordBytes = c.DramWordBytes;
+        int hostBytes = Top.HostBits(c) / 8, lanes = c.Lanes, wordBytes = c.DramWordBytes;
         var inputPlacement = schedule.Tensors[schedule.InputTensor];
         var outputs = OutputTensors(schedule);
 
@@ -97,7 +97,8 @@ public static class CosimRunner
             w.DramSize((ulong)schedule.DramBytes);
             w.DramWrite((ulong)(inputPlacement.Base * wordBytes), EngineImage.ToDram(inputPlacement.Pack(input, lanes), lanes, wordBytes));
             if (image.WeightBytes.Length > 0) w.DramWrite((ulong)(schedule.WeightDramBase * wordBytes), image.WeightBytes);
-            w.Write(HostMemory.Program, 0, Words(image.Program, hostBytes));
+            w.DramWrite((ulong)schedule.ProgramDramBase, EngineImage.ProgramDram(image.Program, format));
+            w.Write(HostMemory.Registers, Top.RegProgramAddress, Words([schedule.ProgramDramBase, schedule.ProgramBytes], hostBytes));
             if (image.Parameters.Count > 0) w.Write(HostMemory.ChannelParams, 0, Words(image.Parameters, hostBytes));
             w.Run((ulong)Math.Max(1_000_000, schedule.PredictedCycles * 4));
             foreach (var t in outputs) w.DramRead((ulong)(t.Base * wordBytes), (uint)(t.Words * wordBytes));
@@ -231,22 +232,21 @@ public static class CosimRunner
 }
 
 /// <summary>
-/// Program and parameter depths for cosim builds: what the schedule needs, rounded up to a
+/// The parameter depth for cosim builds: what the schedule needs, rounded up to a
 /// power of two with generous minimums, so one Verilator build serves many layers of an array
 /// size (the slot buffers' depths are configuration fields and stay as given).
 /// </summary>
 public static class CosimBuildProfile
 {
-    public const int MinParamDepth = 256, MinProgramDepth = 1024;
+    public const int MinParamDepth = 256;
 
     public static EngineSchedule Plan(Model.Networks.Network network, EngineConfig requested, IReadOnlyList<Model.Networks.Node>? nodes = null,
         string inputTensor = Model.Networks.Network.InputName, MemoryModel? memory = null)
     {
-        var needs = ScheduleCompiler.Plan(network, requested with { ParamDepth = null, ProgramDepth = null }, nodes, inputTensor, memory);
+        var needs = ScheduleCompiler.Plan(network, requested with { ParamDepth = null }, nodes, inputTensor, memory);
         var sized = requested with
         {
             ParamDepth = requested.ParamDepth ?? RoundUp(needs.ParamWords, MinParamDepth),
-            ProgramDepth = requested.ProgramDepth ?? RoundUp(needs.Instructions.Count + 1, MinProgramDepth),
         };
         return ScheduleCompiler.Plan(network, sized, nodes, inputTensor, memory);
     }

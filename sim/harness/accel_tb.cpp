@@ -1,10 +1,11 @@
 // Verilator testbench for the generated accelerator (top module accel_top).
 //
-// Replays a binary stimulus file (DRAM contents, host writes of the program and parameters,
+// Replays a binary stimulus file (DRAM contents, host writes of the registers and parameters,
 // program runs, DRAM reads), writes the bytes read back to a binary output file and cycle counts
-// to a JSON report. The engine's DRAM port is served by a memory model: a read channel with a
-// latency per burst, a bounded number of bursts in flight and a beat rate, and a write channel
-// with the same beat rate and an acknowledgement per beat after a latency. The C# side
+// to a JSON report. The engine's DRAM ports are served by a memory model: on the data port a read
+// channel with a latency per burst, a bounded number of bursts in flight and a beat rate, and a
+// write channel with the same beat rate and an acknowledgement per beat after a latency; the
+// instruction port is a second read channel with the same timing, over the same memory. The C# side
 // (Accel.Cosim.Verilator) writes the stimulus, builds this file together with the RTL and parses
 // the results; the formats are documented in docs/formats.md.
 //
@@ -189,7 +190,7 @@ std::vector<Command> parseStimulus(const std::vector<std::uint8_t>& bytes, std::
             case Opcode::Write: {
                 c.mem = in.u8("WRITE mem");
                 if (c.mem > 1) {
-                    throw StimulusError("stimulus: WRITE mem " + std::to_string(c.mem) + " is not 0 (program) or 1 (parameters)"
+                    throw StimulusError("stimulus: WRITE mem " + std::to_string(c.mem) + " is not 0 (registers) or 1 (parameters)"
                                         + at(start + 1));
                 }
                 c.addr = in.u32("WRITE addr");
@@ -253,6 +254,7 @@ struct MemoryTiming {
 
 struct DramStats {
     std::uint64_t readRequests = 0, readBeats = 0, writeBeats = 0;
+    std::uint64_t insnReadRequests = 0, insnReadBeats = 0;
 };
 
 struct DramError : std::runtime_error {
@@ -296,6 +298,8 @@ class Bench {
         top_->start_i = 0;
         top_->dram_rd_req_ready_i = 0;
         top_->dram_rd_valid_i = 0;
+        top_->insn_rd_req_ready_i = 0;
+        top_->insn_rd_valid_i = 0;
         top_->dram_wr_ready_i = 0;
         top_->dram_wr_ack_i = 0;
         top_->eval();
@@ -353,6 +357,18 @@ class Bench {
         std::uint64_t firstBeat;
     };
 
+    // One read channel of the memory model: bursts in order, each a latency after its request,
+    // then a beat per token.
+    struct ReadChannel {
+        const char* name;
+        const char* requestName;
+        std::deque<ReadBurst> bursts;
+        std::uint32_t beat = 0;
+        double tokens = 0;
+        std::uint64_t* requests;
+        std::uint64_t* beats;
+    };
+
     // Inputs for this cycle are set while the clock is low; the handshakes they complete are
     // taken after eval(), before the rising edge that registers them in the engine.
     void tick() {
@@ -368,23 +384,36 @@ class Bench {
         ++cycles_;
     }
 
-    void serveMemory() {
-        readTokens_ = std::min(1.0, readTokens_ + timing_.beatsPerCycle);
-        writeTokens_ = std::min(1.0, writeTokens_ + timing_.beatsPerCycle);
-        top_->dram_rd_valid_i = 0;
-        if (!reads_.empty() && reads_.front().firstBeat <= cycles_ && readTokens_ >= 1.0) {
-            ReadBurst& head = reads_.front();
-            const std::uint64_t addr = head.addr + static_cast<std::uint64_t>(beat_) * kBeatBytes;
-            setPort(top_->dram_rd_data_i, dram_.at(addr, kBeatBytes, "a DRAM read"), kBeatBytes);
-            top_->dram_rd_valid_i = 1;
-            readTokens_ -= 1.0;
-            ++stats_.readBeats;
-            if (++beat_ == head.beats) {
-                reads_.pop_front();
-                beat_ = 0;
-            }
+    // Drives one beat (or none) of the channel's head burst; returns whether it did.
+    template <typename Data>
+    bool serveRead(ReadChannel& ch, Data& data) {
+        ch.tokens = std::min(1.0, ch.tokens + timing_.beatsPerCycle);
+        if (ch.bursts.empty() || ch.bursts.front().firstBeat > cycles_ || ch.tokens < 1.0) return false;
+        ReadBurst& head = ch.bursts.front();
+        const std::uint64_t addr = head.addr + static_cast<std::uint64_t>(ch.beat) * kBeatBytes;
+        setPort(data, dram_.at(addr, kBeatBytes, ch.name), kBeatBytes);
+        ch.tokens -= 1.0;
+        ++*ch.beats;
+        if (++ch.beat == head.beats) {
+            ch.bursts.pop_front();
+            ch.beat = 0;
         }
-        top_->dram_rd_req_ready_i = reads_.size() < timing_.outstanding;
+        return true;
+    }
+
+    void acceptRead(ReadChannel& ch, std::uint64_t addr, std::uint32_t beats) {
+        if (beats == 0) throw DramError(std::string(ch.requestName) + " of 0 beats at address " + std::to_string(addr));
+        dram_.at(addr, static_cast<std::uint64_t>(beats) * kBeatBytes, ch.requestName);
+        ch.bursts.push_back({addr, beats, cycles_ + timing_.readLatency});
+        ++*ch.requests;
+    }
+
+    void serveMemory() {
+        writeTokens_ = std::min(1.0, writeTokens_ + timing_.beatsPerCycle);
+        top_->dram_rd_valid_i = serveRead(data_, top_->dram_rd_data_i);
+        top_->insn_rd_valid_i = serveRead(insn_, top_->insn_rd_data_i);
+        top_->dram_rd_req_ready_i = data_.bursts.size() < timing_.outstanding;
+        top_->insn_rd_req_ready_i = insn_.bursts.size() < timing_.outstanding;
         top_->dram_wr_ready_i = writeTokens_ >= 1.0;
         top_->dram_wr_ack_i = 0;
         if (!acks_.empty() && acks_.front() <= cycles_) {
@@ -395,11 +424,10 @@ class Bench {
 
     void acceptMemory() {
         if (top_->dram_rd_req_valid_o && top_->dram_rd_req_ready_i) {
-            const std::uint32_t beats = top_->dram_rd_req_beats_o;
-            if (beats == 0) throw DramError("a read request of 0 beats at address " + std::to_string(top_->dram_rd_req_addr_o));
-            dram_.at(top_->dram_rd_req_addr_o, static_cast<std::uint64_t>(beats) * kBeatBytes, "a DRAM read request");
-            reads_.push_back({top_->dram_rd_req_addr_o, beats, cycles_ + timing_.readLatency});
-            ++stats_.readRequests;
+            acceptRead(data_, top_->dram_rd_req_addr_o, top_->dram_rd_req_beats_o);
+        }
+        if (top_->insn_rd_req_valid_o && top_->insn_rd_req_ready_i) {
+            acceptRead(insn_, top_->insn_rd_req_addr_o, top_->insn_rd_req_beats_o);
         }
         if (top_->dram_wr_valid_o && top_->dram_wr_ready_i) {
             getPort(top_->dram_wr_data_o, dram_.at(top_->dram_wr_addr_o, kBeatBytes, "a DRAM write"), kBeatBytes);
@@ -433,11 +461,11 @@ class Bench {
 #endif
     std::uint64_t cycles_ = 0;
     bool warnedBusy_ = false;
-    std::deque<ReadBurst> reads_;
-    std::uint32_t beat_ = 0;
-    std::deque<std::uint64_t> acks_;
-    double readTokens_ = 0, writeTokens_ = 0;
     DramStats stats_;
+    ReadChannel data_{"a DRAM read", "a DRAM read request", {}, 0, 0, &stats_.readRequests, &stats_.readBeats};
+    ReadChannel insn_{"an instruction fetch", "an instruction fetch request", {}, 0, 0, &stats_.insnReadRequests, &stats_.insnReadBeats};
+    std::deque<std::uint64_t> acks_;
+    double writeTokens_ = 0;
 };
 
 struct Options {
@@ -543,8 +571,9 @@ bool writeReport(const std::string& path, const std::vector<RunRecord>& runs, st
                  kHostWordBytes, kBeatBytes);
     std::fprintf(f, " \"memory\": {\"readLatency\": %" PRIu64 ", \"writeLatency\": %" PRIu64 ", \"beatsPerCycle\": %.6f, \"outstanding\": %zu},\n",
                  timing.readLatency, timing.writeLatency, timing.beatsPerCycle, timing.outstanding);
-    std::fprintf(f, " \"dram\": {\"readRequests\": %" PRIu64 ", \"readBeats\": %" PRIu64 ", \"writeBeats\": %" PRIu64 "},\n",
-                 dram.readRequests, dram.readBeats, dram.writeBeats);
+    std::fprintf(f, " \"dram\": {\"readRequests\": %" PRIu64 ", \"readBeats\": %" PRIu64 ", \"writeBeats\": %" PRIu64
+                    ", \"insnReadRequests\": %" PRIu64 ", \"insnReadBeats\": %" PRIu64 "},\n",
+                 dram.readRequests, dram.readBeats, dram.writeBeats, dram.insnReadRequests, dram.insnReadBeats);
     std::fprintf(f, " \"runs\": [");
     for (std::size_t r = 0; r < runs.size(); ++r) {
         const RunRecord& run = runs[r];

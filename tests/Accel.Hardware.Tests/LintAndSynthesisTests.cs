@@ -15,7 +15,7 @@ public class LintAndSynthesisTests
     [InlineData(32)]
     public void EmittedRtlPassesVerilatorLintWithAllWarnings(int n)
     {
-        var config = new EngineConfig { Rows = n, Cols = n, InputDepth = 40_000, OutputDepth = 3000, WeightDepth = 5000, ParamDepth = 100, ProgramDepth = 10, AccumulatorDepth = 1000 };
+        var config = new EngineConfig { Rows = n, Cols = n, InputDepth = 40_000, OutputDepth = 3000, WeightDepth = 5000, ParamDepth = 100, AccumulatorDepth = 1000 };
         var (dir, files) = RtlTestSupport.Emit(config);
         try
         {

@@ -1,6 +1,7 @@
 using Accel.Hardware.Config;
 using Accel.Hardware.Engine;
 using Accel.Hardware.Rtl;
+using Accel.Hardware.Program;
 using Xunit;
 
 namespace Accel.Hardware.Tests;
@@ -122,6 +123,9 @@ public class RtlIrTests
         Assert.Equal("rows", Assert.Throws<ConfigException>(() => new EngineConfig { Cols = 33, Rows = 33 }.Validate()).Field);
         Assert.Equal("cols", Assert.Throws<ConfigException>(() => new EngineConfig { Rows = 8, Cols = 16 }.Validate()).Field);
         Assert.Equal("accumulatorBits", Assert.Throws<ConfigException>(() => new EngineConfig { AccumulatorBits = 24 }.Validate()).Field);
+        Assert.Equal("fetchQueueDepth", Assert.Throws<ConfigException>(() => new EngineConfig { FetchQueueDepth = 12 }.Validate()).Field);
+        // Two 7-beat instructions hold fewer beats than one 16-beat burst: the fetch unit could never request.
+        Assert.Equal("fetchQueueDepth", Assert.Throws<ConfigException>(() => new InstructionFormat(new EngineConfig { FetchQueueDepth = 2, ParamDepth = 64 })).Field);
         var a = new EngineConfig();
         Assert.Equal(a.Hash(), new EngineConfig().Hash());
         Assert.NotEqual(a.Hash(), (a with { Rows = 8, Cols = 8 }).Hash());

@@ -10,7 +10,7 @@ internal static class RtlTestSupport
     /// <summary>A resolved configuration with small buffers (so generic synthesis stays quick).</summary>
     public static EngineConfig Small(int n, int depth = 16) => new()
     {
-        Rows = n, Cols = n, InputDepth = depth, OutputDepth = depth, WeightDepth = depth, ParamDepth = 4, ProgramDepth = 4, AccumulatorDepth = depth,
+        Rows = n, Cols = n, InputDepth = depth, OutputDepth = depth, WeightDepth = depth, ParamDepth = 4, AccumulatorDepth = depth,
     };
 
     public static (string Directory, IReadOnlyList<string> Files) Emit(EngineConfig config)

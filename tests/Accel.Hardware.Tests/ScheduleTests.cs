@@ -36,6 +36,24 @@ public class ScheduleTests
     }
 
     [Fact]
+    public void TheProgramFollowsTheWeightsInDramOnA4KiBBoundaryInWholeBeats()
+    {
+        var s = ScheduleCompiler.Plan(SmallFire(), Four);
+        long dataEnd = (s.TensorWords + s.WeightWords) * s.Config.DramWordBytes;
+        Assert.InRange(s.ProgramDramBase, dataEnd, dataEnd + EngineSchedule.ProgramAlignment - 1);
+        Assert.Equal(0, s.ProgramDramBase % EngineSchedule.ProgramAlignment);
+        var format = s.Format;
+        Assert.Equal((format.Bits + s.Config.DramBits - 1) / s.Config.DramBits, format.DramBeats);
+        var program = EngineImage.EncodeProgram(s);
+        var bytes = EngineImage.ProgramDram(program, format);
+        Assert.Equal(s.ProgramBytes, bytes.Length);
+        Assert.Equal(s.ProgramDramBase + s.ProgramBytes, s.DramBytes);
+        // Instruction i is the little-endian bytes [i * DramBytes, (i + 1) * DramBytes).
+        for (int i = 0; i < program.Count; i++)
+            Assert.Equal(program[i], EngineImage.FromBytes(bytes.AsSpan(i * format.DramBytes, format.DramBytes)));
+    }
+
+    [Fact]
     public void PackAndUnpackRoundTripThroughHoles()
     {
         var s = ScheduleCompiler.Plan(SmallFire(), Four);

@@ -103,7 +103,6 @@ public class ExplorationTests
         Assert.Equal((6, 6, 512, 16384, 2048, 8192), (d.Rows, d.Cols, d.AccumulatorDepth, d.InputDepth, d.OutputDepth, d.WeightDepth));
         Assert.Equal(150, d.ClockMHz);
         Assert.Null(d.ParamDepth);
-        Assert.Null(d.ProgramDepth);
         Assert.Equal(new DesignPoint(6, 512, 16384, 2048, 8192), DesignPoint.At(6, d));
     }
 

@@ -25,7 +25,8 @@ public static class CosimCommand
 
     public sealed record Totals(long Cycles, long IdealCycles, long PredictedCycles, double Utilization);
 
-    public sealed record DramFigures(long ReadBytes, long WrittenBytes, int ReadLatency, int WriteLatency, double BeatsPerCycle, int PortBits);
+    /// <param name="ProgramBytes">Bytes the instruction port read (the program, once).</param>
+    public sealed record DramFigures(long ReadBytes, long WrittenBytes, long ProgramBytes, int ReadLatency, int WriteLatency, double BeatsPerCycle, int PortBits);
 
     public sealed record CosimReport(string Network, string? Layer, string Weights, string Config, int Rows, int Cols, double ClockMHz,
         IReadOnlyList<LayerFigures> Layers, Totals Totals, long TotalCycles, bool BitExact, Mismatch? FirstMismatch, string? DumpDirectory,
@@ -162,7 +163,7 @@ public static class CosimCommand
         var totals = new Totals(r.TotalCycles, r.IdealCycles, r.Schedule.PredictedCycles, Math.Round(r.Utilization, 4));
         var mem = r.Schedule.Memory;
         var dram = new DramFigures((long)(r.Dram?.ReadBeats ?? 0) * c.DramBits / 8, (long)(r.Dram?.WriteBeats ?? 0) * c.DramBits / 8,
-            mem.ReadLatency, mem.WriteLatency, mem.BeatsPerCycle, c.DramBits);
+            (long)(r.Dram?.InstructionReadBeats ?? 0) * c.DramBits / 8, mem.ReadLatency, mem.WriteLatency, mem.BeatsPerCycle, c.DramBits);
         return new CosimReport(network, layer, weights, c.Hash(), c.Rows, c.Cols, c.ClockMHz, layers, totals, r.TotalCycles, r.BitExact, r.FirstMismatch,
             r.DumpDirectory, whole?.Top5, whole?.GoldenTop5, Math.Round(c.ClockMHz * 1e6 / Math.Max(1, r.TotalCycles), 2), dram,
             r.Build.FromCache, Math.Round(r.Build.BuildTime.TotalSeconds, 3), Math.Round(r.SimulationTime.TotalSeconds, 3),
@@ -183,7 +184,8 @@ public static class CosimCommand
             $"predicted {Output.N(g.Totals.PredictedCycles)} ({(g.Totals.PredictedCycles - g.TotalCycles) * 100.0 / Math.Max(1, g.TotalCycles):+0.0;-0.0}%); " +
             $"{g.FramesPerSecond:F1} frames/s at {g.ClockMHz} MHz");
         Output.Terminal.WriteLine($"DRAM: {Output.N(g.Dram.ReadBytes)} B read, {Output.N(g.Dram.WrittenBytes)} B written over a {g.Dram.PortBits}-bit port " +
-            $"({g.Dram.BeatsPerCycle:0.##} beat/cycle each way, read latency {g.Dram.ReadLatency}, write latency {g.Dram.WriteLatency})");
+            $"({g.Dram.BeatsPerCycle:0.##} beat/cycle each way, read latency {g.Dram.ReadLatency}, write latency {g.Dram.WriteLatency}); " +
+            $"program {Output.N(g.Dram.ProgramBytes)} B over the instruction port");
         if (g.Top5 is { } top5)
         {
             var names = ClassNames.Load(SharedData.SynsetWords);

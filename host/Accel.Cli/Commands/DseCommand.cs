@@ -22,7 +22,7 @@ public static class DseCommand
     public sealed record ModelFigures(string Resource, string Formula, double[]? Coefficients, double MaxCalibrationError, double? MaxLeaveOneOutError);
 
     public sealed record PointFigures(int Size, int AccumulatorDepth, int InputDepth, int OutputDepth, int WeightDepth,
-        int ParamDepth, int ProgramDepth, string Config, long Cycles, double FramesPerSecond,
+        int ParamDepth, string Config, long Cycles, double FramesPerSecond,
         double Luts, double FlipFlops, double Dsps, double Bram36, string Scarcest, double Utilization, bool Fits, bool FitsWithMargin, bool Pareto);
 
     public sealed record DseReport(string Network, SynthCommand.BoardFigures Board, double ClockMHz, double Margin,
@@ -95,7 +95,7 @@ public static class DseCommand
     }
 
     private static PointFigures Figures(ExploredPoint p, bool pareto) => new(p.Point.Size, p.Point.AccumulatorDepth,
-        p.Point.InputDepth, p.Point.OutputDepth, p.Point.WeightDepth, p.Config.ParamDepth!.Value, p.Config.ProgramDepth!.Value, p.ConfigHash, p.Cycles,
+        p.Point.InputDepth, p.Point.OutputDepth, p.Point.WeightDepth, p.Config.ParamDepth!.Value, p.ConfigHash, p.Cycles,
         Math.Round(p.FramesPerSecond, 3), Math.Round(p.Estimate.Luts), Math.Round(p.Estimate.FlipFlops), Math.Round(p.Estimate.Dsps),
         p.Estimate.Bram36, p.Scarcest, Math.Round(p.Utilization, 4), p.Fits, p.FitsWithMargin, pareto);
 
@@ -136,9 +136,9 @@ public static class DseCommand
             o.WriteLine($"  {m.Resource,-6} = {m.Formula}; largest error on the calibration points {m.MaxCalibrationError:P1}" +
                 (m.MaxLeaveOneOutError is { } l ? $", leaving each point out {l:P1}" : ""));
 
-        var t = Output.Table("array", "accumulator", "input", "output", "weights", "program", "cycles", "frames/s", "LUT", "FF", "DSP48", "BRAM36", "scarcest", "fits");
+        var t = Output.Table("array", "accumulator", "input", "output", "weights", "parameters", "cycles", "frames/s", "LUT", "FF", "DSP48", "BRAM36", "scarcest", "fits");
         foreach (var p in d.Front)
-            Output.Row(t, $"{p.Size}x{p.Size}", p.AccumulatorDepth, p.InputDepth, p.OutputDepth, p.WeightDepth, p.ProgramDepth, Output.N(p.Cycles), p.FramesPerSecond.ToString("F2", CultureInfo.InvariantCulture),
+            Output.Row(t, $"{p.Size}x{p.Size}", p.AccumulatorDepth, p.InputDepth, p.OutputDepth, p.WeightDepth, p.ParamDepth, Output.N(p.Cycles), p.FramesPerSecond.ToString("F2", CultureInfo.InvariantCulture),
                 Output.N((long)p.Luts), Output.N((long)p.FlipFlops), p.Dsps, SynthCommand.Amount(p.Bram36), $"{p.Scarcest} {p.Utilization:P1}",
                 p.Fits ? (p.FitsWithMargin ? "yes" : $"yes, above {d.Margin:P0}") : "no");
         o.WriteLine(d.FrontFits

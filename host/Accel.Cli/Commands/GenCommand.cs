@@ -20,7 +20,7 @@ public static class GenCommand
         double Utilization, long DramReadBytes, long DramWriteBytes, long ComputeCycles, long MemoryCycles, string Bound);
 
     public sealed record GenReport(string Network, string Config, int Rows, int Cols, int AccumulatorDepth, double ClockMHz,
-        int InputDepth, int OutputDepth, int WeightDepth, int ParamDepth, int ProgramDepth, int DramBits, string? Directory,
+        int InputDepth, int OutputDepth, int WeightDepth, int ParamDepth, int FetchQueueDepth, long ProgramBytes, int DramBits, string? Directory,
         IReadOnlyList<string> Files, string? Report, IReadOnlyList<OpFigures> Layers, long Macs, long PredictedCycles, long IdealCycles,
         double Utilization, double PredictedMilliseconds, double FramesPerSecond, long DramReadBytes, long DramWriteBytes, int Instructions);
 
@@ -64,7 +64,7 @@ public static class GenCommand
             op.Bound.ToString().ToLowerInvariant())).ToList();
         double utilization = s.PredictedCycles == 0 ? 0 : (double)s.IdealCycles / s.PredictedCycles;
         return new GenReport(s.NetworkName, c.Hash(), c.Rows, c.Cols, c.AccumulatorDepth, c.ClockMHz,
-            c.InputDepth, c.OutputDepth, c.WeightDepth, c.ParamDepth!.Value, c.ProgramDepth!.Value, c.DramBits, dir,
+            c.InputDepth, c.OutputDepth, c.WeightDepth, c.ParamDepth!.Value, c.FetchQueueDepth, s.ProgramBytes, c.DramBits, dir,
             dir is null ? [] : files.Select(f => Path.GetRelativePath(dir, f)).ToList(), reportPath, ops, s.Macs, s.PredictedCycles, s.IdealCycles,
             Math.Round(utilization, 4), Math.Round(s.PredictedCycles / (c.ClockMHz * 1e3), 3), Math.Round(c.ClockMHz * 1e6 / Math.Max(1, s.PredictedCycles), 2),
             s.DramReadBytes, s.DramWriteBytes, s.Instructions.Count + 1);
@@ -83,7 +83,7 @@ public static class GenCommand
         Output.Terminal.Write(t);
         Output.Terminal.WriteLine($"{Output.N(g.PredictedCycles)} predicted cycles = {g.PredictedMilliseconds:F3} ms = {g.FramesPerSecond:F1} frames/s at {g.ClockMHz} MHz; " +
             $"{g.Instructions} instructions; buffers: input {Output.N(g.InputDepth)}, output {Output.N(g.OutputDepth)}, weights {Output.N(g.WeightDepth)}, " +
-            $"parameters {g.ParamDepth}, program {g.ProgramDepth} words");
+            $"parameters {g.ParamDepth} words; the program ({Output.N(g.ProgramBytes)} bytes) streams from DRAM through a {g.FetchQueueDepth}-instruction queue");
         if (g.Directory is not null) Output.Terminal.WriteLine($"wrote {g.Files.Count} files to {g.Directory}");
         if (g.Report is not null) Output.Terminal.WriteLine($"wrote the schedule report to {g.Report}");
     }

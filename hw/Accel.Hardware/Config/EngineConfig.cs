@@ -49,7 +49,11 @@ public sealed record EngineConfig
     public int AccumulatorDepth { get; init; } = 1024;
     /// <summary>Channel-parameter buffer depth in output-channel tiles.</summary>
     public int? ParamDepth { get; init; }
-    public int? ProgramDepth { get; init; }
+    /// <summary>
+    /// Instructions the fetch unit buffers ahead of the controller. The program itself lives in
+    /// DRAM and streams in over the instruction port, so its length costs no block RAM.
+    /// </summary>
+    public int FetchQueueDepth { get; init; } = 16;
 
     /// <summary>Checks every field and the relations between them; throws <see cref="ConfigException"/> naming the field.</summary>
     public EngineConfig Validate()
@@ -69,7 +73,8 @@ public sealed record EngineConfig
             throw new ConfigException("dramBits", $"must be a power of two in 8..1024, got {DramBits}");
         if (DramBurstBeats < 1 || DramBurstBeats > 256) throw new ConfigException("dramBurstBeats", $"must be in 1..256, got {DramBurstBeats}");
         Positive(ParamDepth, "paramDepth");
-        Positive(ProgramDepth, "programDepth");
+        if (FetchQueueDepth < 2 || FetchQueueDepth > 64 || (FetchQueueDepth & (FetchQueueDepth - 1)) != 0)
+            throw new ConfigException("fetchQueueDepth", $"must be a power of two in 2..64, got {FetchQueueDepth}");
         return this;
     }
 
@@ -109,7 +114,7 @@ public sealed record EngineConfig
     }
 
     /// <summary>True when every buffer depth is set (the generator resolves nulls from the schedule).</summary>
-    public bool IsResolved => ParamDepth is not null && ProgramDepth is not null;
+    public bool IsResolved => ParamDepth is not null;
 
     public EngineConfig RequireResolved() =>
         IsResolved ? this : throw new InvalidOperationException("buffer depths must be resolved before building RTL");
@@ -123,7 +128,7 @@ public sealed record EngineConfig
     public int BurstCountBits => Log2Ceil(DramBurstBeats + 1);
     public const int DramAddressBits = 32;
     public int ParamAddressBits => AddressBits(ParamDepth!.Value);
-    public int ProgramAddressBits => AddressBits(ProgramDepth!.Value);
+    public int FetchQueueAddressBits => AddressBits(FetchQueueDepth);
     public int AccumulatorAddressBits => AddressBits(AccumulatorDepth);
     /// <summary>Bits of a pixel count in 1..AccumulatorDepth.</summary>
     public int PixelCountBits => Log2Ceil(AccumulatorDepth + 1);
@@ -138,7 +143,7 @@ public sealed record EngineConfig
         // The settable fields only: derived sizes follow from them.
         var json = JsonSerializer.Serialize(new
         {
-            Rows, Cols, AccumulatorBits, ClockMHz, InputDepth, OutputDepth, WeightDepth, DramBits, DramBurstBeats, AccumulatorDepth, ParamDepth, ProgramDepth,
+            Rows, Cols, AccumulatorBits, ClockMHz, InputDepth, OutputDepth, WeightDepth, DramBits, DramBurstBeats, AccumulatorDepth, ParamDepth, FetchQueueDepth,
         });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
     }

@@ -5,7 +5,7 @@ using Accel.Hardware.Rtl;
 namespace Accel.Hardware.Engine;
 
 /// <summary>
-/// Fetches instructions in order and issues each to its unit (load, compute, store), which then
+/// Takes instructions in order from the fetch queue and issues each to its unit (load, compute, store), which then
 /// run concurrently. An instruction issues when its unit is free and every unit has completed
 /// at least the number of instructions its wait fields name; the unit gets its own copy of the
 /// instruction and a start pulse the cycle after. END waits for every unit, then raises done.
@@ -18,18 +18,18 @@ public static class Controller
 
     public static Module Build(EngineConfig c, InstructionFormat format)
     {
-        int pgb = c.ProgramAddressBits, ib = format.Bits, wb = InstructionFormat.WaitBits;
+        int ib = format.Bits, wb = InstructionFormat.WaitBits;
         var op = format["opcode"];
         if (op.Offset != 0) throw new InvalidOperationException("the opcode must be the instruction's lowest field");
         var m = new Module(Name).Describe(
-            "Controller: in-order fetch and issue to three concurrent units (load, compute, store).",
+            "Controller: in-order issue from the fetch queue to three concurrent units (load, compute, store).",
             "Issue waits for the unit to be free and for the completion counts in the wait fields; END waits for all.");
         var clk = m.Input("clk_i");
         var rstN = m.Input("rst_ni");
         var start = m.Input("start_i");
-        var progRdEn = m.Output("prog_rd_en_o");
-        var progRdAddr = m.Output("prog_rd_addr_o", pgb);
-        var progRdData = m.Input("prog_rd_data_i", ib);
+        var insnValid = m.Input("insn_valid_i");
+        var insnPop = m.Output("insn_pop_o");
+        var insnData = m.Input("insn_i", ib);
         var busyIn = new Sig[3];
         var startOut = new Sig[3];
         var insnOut = new Sig[3];
@@ -45,7 +45,6 @@ public static class Controller
         var done = m.Output("done_o");
 
         var state = m.Reg("state", 2, Idle);
-        var pc = m.Reg("pc", pgb, 0);
         var insn = m.Reg("insn", ib);
         var doneQ = m.Reg("done", 1, 0);
         var opcode = m.Wire("opcode", insn.Q.Slice(op.Offset + op.Width - 1, op.Offset));
@@ -81,12 +80,13 @@ public static class Controller
 
         m.Comb(b =>
         {
-            b.Hold(state); b.Hold(pc); b.Hold(insn);
+            b.Hold(state); b.Hold(insn);
             b.Set(doneQ.D, 0);
-            b.If(state.Q.Eq(Idle).And(start), t => { t.Set(state.D, Fetch); t.Set(pc.D, 0); });
-            b.If(state.Q.Eq(Fetch), t => t.Set(state.D, Decode));
-            b.If(state.Q.Eq(Decode), t => { t.Set(insn.D, progRdData); t.Set(state.D, Issue); });
-            b.If(go, t => t.If(isEnd, e => { e.Set(state.D, Idle); e.Set(doneQ.D, 1); }, e => { e.Set(state.D, Fetch); e.Set(pc.D, pc.Q + 1); }));
+            b.If(state.Q.Eq(Idle).And(start), t => t.Set(state.D, Fetch));
+            // Fetch waits for the queue; the popped word is read out during Decode.
+            b.If(state.Q.Eq(Fetch).And(insnValid), t => t.Set(state.D, Decode));
+            b.If(state.Q.Eq(Decode), t => { t.Set(insn.D, insnData); t.Set(state.D, Issue); });
+            b.If(go, t => t.If(isEnd, e => { e.Set(state.D, Idle); e.Set(doneQ.D, 1); }, e => e.Set(state.D, Fetch)));
             for (int u = 0; u < 3; u++)
             {
                 int unit = u;
@@ -100,8 +100,7 @@ public static class Controller
             }
         });
 
-        m.Assign(progRdEn, state.Q.Eq(Fetch));
-        m.Assign(progRdAddr, pc.Q);
+        m.Assign(insnPop, state.Q.Eq(Fetch).And(insnValid));
         for (int u = 0; u < 3; u++)
         {
             m.Assign(startOut[u], unitStart[u].Q);

@@ -29,7 +29,8 @@ public static class Requantizer
         var q = m.Output("q_o", EngineConfig.DataBits);
 
         // |acc| < 2^47 / 2^16: the signed 48-bit product is exact for accumulators up to 32 bits and M < 2^16.
-        var product = m.Pipe("product", acc.Sext(ProductBits) * mult.Zext(ProductBits));
+        // Written signed (M zero-extended, so non-negative) it maps to two DSP48s per lane instead of three.
+        var product = m.Pipe("product", acc.Sext(ProductBits).SignedTimes(mult.Zext(ProductBits)));
         var shift1 = m.Pipe("shift1", shift);
         var lo1 = m.Pipe("lo1", lo);
         var hi1 = m.Pipe("hi1", hi);

@@ -5,32 +5,37 @@ using Accel.Hardware.Rtl;
 namespace Accel.Hardware.Engine;
 
 /// <summary>
-/// The engine top: on-chip buffers (program, channel parameters, input, output and weight slots),
-/// the controller, the load / compute / store units, and two ports: the host port, which writes
-/// the program and the channel parameters while the engine is idle (memory 0 program, 1 channel
-/// parameters: one word = Cols biases then Cols (M, S) pairs), and the DRAM port (read requests
-/// with burst length, read data, write beats with acknowledgements).
+/// The engine top: on-chip buffers (channel parameters, input, output and weight slots), the
+/// instruction fetch unit, the controller, the load / compute / store units, and three ports:
+/// the host port, which writes the registers and the channel parameters while the engine is idle
+/// (memory 0 registers: 0 the program's DRAM byte address, 1 its length in bytes; memory 1
+/// channel parameters: one word = Cols biases then Cols (M, S) pairs); the DRAM data port (read
+/// requests with burst length, read data, write beats with acknowledgements); and the
+/// instruction port, a second read-only DRAM port the program streams in through.
 /// </summary>
 public static class Top
 {
     public const string Name = "accel_top";
-    public const int MemProgram = 0, MemParams = 1;
+    public const int MemRegisters = 0, MemParams = 1;
+    /// <summary>Registers (host memory 0): where the program starts in DRAM and how many bytes it is.</summary>
+    public const int RegProgramAddress = 0, RegProgramBytes = 1;
     public const int HostAddressBits = 32;
 
     /// <summary>Bits of the widest host-written word.</summary>
-    public static int WidestWordBits(EngineConfig c, InstructionFormat f) => Math.Max(f.Bits, c.ParamWordBits);
+    public static int WidestWordBits(EngineConfig c) => Math.Max(EngineConfig.DramAddressBits, c.ParamWordBits);
 
     /// <summary>Width of the host write data port: the widest host-written word in whole bytes, at least 128 bits.</summary>
-    public static int HostBits(EngineConfig c, InstructionFormat f) => Math.Max(128, (WidestWordBits(c, f) + 7) / 8 * 8);
+    public static int HostBits(EngineConfig c) => Math.Max(128, (WidestWordBits(c) + 7) / 8 * 8);
 
     public static Module Build(EngineConfig c, InstructionFormat format)
     {
         int rows = c.Rows, cols = c.Cols, iab = c.InputAddressBits, oab = c.OutputAddressBits, wab = c.WeightAddressBits, pb = c.ParamAddressBits;
-        int ab = c.AccumulatorAddressBits, hostBits = HostBits(c, format), actBits = c.ActivationWordBits, ca = c.ChipAddressBits;
+        int ab = c.AccumulatorAddressBits, hostBits = HostBits(c), actBits = c.ActivationWordBits, ca = c.ChipAddressBits;
         int da = EngineConfig.DramAddressBits;
         var m = new Module(Name).Describe(
             $"Fire engine top: {rows}x{cols} weight-stationary int8 array; load, compute and store units run concurrently.",
-            "Host port: write the program (mem 0) and channel parameters (mem 1) while idle. DRAM port: read bursts, write beats.");
+            "Host port: write the registers (mem 0: program address, program bytes) and channel parameters (mem 1) while idle.",
+            "DRAM port: read bursts, write beats. Instruction port: read bursts of the program.");
         var clk = m.Input("clk_i");
         var rstN = m.Input("rst_ni");
         var hostWrEn = m.Input("host_wr_en_i");
@@ -55,12 +60,18 @@ public static class Top
         var dramWrAddr = m.Output("dram_wr_addr_o", da);
         var dramWrData = m.Output("dram_wr_data_o", c.DramBits);
         var dramWrAck = m.Input("dram_wr_ack_i");
+        var insnRdReqValid = m.Output("insn_rd_req_valid_o");
+        var insnRdReqReady = m.Input("insn_rd_req_ready_i");
+        var insnRdReqAddr = m.Output("insn_rd_req_addr_o", da);
+        var insnRdReqBeats = m.Output("insn_rd_req_beats_o", c.BurstCountBits);
+        var insnRdValid = m.Input("insn_rd_valid_i");
+        var insnRdData = m.Input("insn_rd_data_i", c.DramBits);
 
         // ---- controller; each unit decodes the fields it uses from its own copy of the instruction ----
         var ctrlBusy = m.Wire("ctrl_busy");
-        var progRdEn = m.Wire("prog_rd_en");
-        var progRdAddr = m.Wire("prog_rd_addr", c.ProgramAddressBits);
-        var progRdData = m.Wire("prog_rd_data", format.Bits);
+        var insnValid = m.Wire("insn_valid");
+        var insnPop = m.Wire("insn_pop");
+        var insn = m.Wire("insn", format.Bits);
         var loadStart = m.Wire("load_start");
         var computeStart = m.Wire("compute_start");
         var storeStart = m.Wire("store_start");
@@ -73,7 +84,7 @@ public static class Top
         var storeInsn = m.PartlyUsedWire("store_insn", format.Bits, unitWhy);
         m.Instantiate(Controller.Name, "u_controller", null,
             ("clk_i", clk), ("rst_ni", rstN), ("start_i", start),
-            ("prog_rd_en_o", progRdEn), ("prog_rd_addr_o", progRdAddr), ("prog_rd_data_i", progRdData),
+            ("insn_valid_i", insnValid), ("insn_pop_o", insnPop), ("insn_i", insn),
             ("load_busy_i", loadBusy), ("load_start_o", loadStart), ("load_insn_o", loadInsn), ("load_done_o", loadDoneOut),
             ("compute_busy_i", computeBusy), ("compute_start_o", computeStart), ("compute_insn_o", computeInsn), ("compute_done_o", computeDoneOut),
             ("store_busy_i", storeBusy), ("store_start_o", storeStart), ("store_insn_o", storeInsn), ("store_done_o", storeDoneOut),
@@ -102,7 +113,7 @@ public static class Top
 
         // ---- host writes: each buffer takes the low bits of the data word ----
         // Bits above the widest host-written word must be zero: a write with them set is malformed and ignored.
-        int widest = WidestWordBits(c, format);
+        int widest = WidestWordBits(c);
         var hostPadOk = m.Wire("host_pad_ok", widest >= hostBits ? Expr.Lit(1, 1) : hostWrData.Slice(hostBits - 1, widest).Eq(0));
         Sig HostWrite(string name, int mem, int addrBits) =>
             m.Wire($"host_we_{name}", hostIdle.And(hostWrEn).And(hostPadOk).And(hostWrMem.Eq(mem))
@@ -110,10 +121,21 @@ public static class Top
         Expr HostAddr(int bits) => hostWrAddr.Slice(bits - 1, 0);
         Expr HostData(int bits) => hostWrData.Slice(bits - 1, 0);
 
-        m.Instantiate("sdp_ram", "u_program", Ram(format.Bits, c.ProgramDepth!.Value, c.ProgramAddressBits),
-            ("clk_i", clk), ("wr_en_i", HostWrite("program", MemProgram, c.ProgramAddressBits)),
-            ("wr_addr_i", HostAddr(c.ProgramAddressBits)), ("wr_data_i", HostData(format.Bits)),
-            ("rd_en_i", progRdEn), ("rd_addr_i", progRdAddr), ("rd_data_o", progRdData));
+        // ---- registers and instruction fetch: the program streams in from DRAM ----
+        var progAddr = m.Reg("prog_addr", da, 0);
+        var progBytes = m.Reg("prog_bytes", da, 0);
+        var regWe = HostWrite("registers", MemRegisters, 1);
+        m.Comb(b =>
+        {
+            b.Hold(progAddr); b.Hold(progBytes);
+            b.If(regWe, t => t.If(hostWrAddr.Bit(0), e => e.Set(progBytes.D, HostData(da)), e => e.Set(progAddr.D, HostData(da))));
+        });
+        m.Instantiate(InstructionFetch.Name, "u_insn_fetch", null,
+            ("clk_i", clk), ("rst_ni", rstN), ("start_i", m.Wire("fetch_start", hostIdle.And(start))),
+            ("prog_addr_i", progAddr.Q), ("prog_bytes_i", progBytes.Q),
+            ("rd_req_valid_o", insnRdReqValid), ("rd_req_ready_i", insnRdReqReady), ("rd_req_addr_o", insnRdReqAddr), ("rd_req_beats_o", insnRdReqBeats),
+            ("rd_data_valid_i", insnRdValid), ("rd_data_i", insnRdData),
+            ("insn_valid_o", insnValid), ("insn_pop_i", insnPop), ("insn_o", insn));
 
         // ---- load unit: DRAM -> input or weight buffer ----
         var loadWrEn = m.Wire("load_wr_en");

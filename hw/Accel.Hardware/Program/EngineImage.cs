@@ -7,9 +7,10 @@ using Accel.Model.Quantized;
 namespace Accel.Hardware.Program;
 
 /// <summary>
-/// What a schedule needs before it runs: the program (its instructions plus END) and the
-/// channel-parameter words (per conv tile: Cols biases, then Cols (M, S) pairs), both written
-/// over the host port, and the weight region of DRAM (per conv: tile, input group, ky, kx, array
+/// What a schedule needs before it runs: the program (its instructions plus END; placed in DRAM
+/// at <see cref="EngineSchedule.ProgramDramBase"/>, see <see cref="ProgramDram"/>), the
+/// channel-parameter words (per conv tile: Cols biases, then Cols (M, S) pairs), written over
+/// the host port, and the weight region of DRAM (per conv: tile, input group, ky, kx, array
 /// row; Cols weights a word, each word DramWordBytes apart). Lanes past a layer's channels, and
 /// input lanes that are concat holes, hold zero weights.
 /// </summary>
@@ -104,6 +105,14 @@ public sealed class EngineImage
             parameters[op.ParamBase] = p;
         }
         return new EngineImage(EncodeProgram(schedule), weightBytes, parameters);
+    }
+
+    /// <summary>The program as the fetch unit reads it from DRAM: each word in <see cref="InstructionFormat.DramBytes"/> little-endian bytes.</summary>
+    public static byte[] ProgramDram(IReadOnlyList<BigInteger> program, InstructionFormat format)
+    {
+        var bytes = new byte[program.Count * format.DramBytes];
+        for (int i = 0; i < program.Count; i++) ToBytes(program[i], bytes.AsSpan(i * format.DramBytes, format.DramBytes));
+        return bytes;
     }
 
     /// <summary>Activation words (<paramref name="lanes"/> bytes each) laid out in DRAM, one per <paramref name="wordBytes"/>.</summary>

@@ -69,6 +69,11 @@ public sealed class InstructionFormat
         Fields = fields;
         Bits = offset;
         _byName = fields.ToDictionary(f => f.Name, StringComparer.Ordinal);
+        DramBeats = (Bits + config.DramBits - 1) / config.DramBits;
+        DramBytes = DramBeats * config.DramBits / 8;
+        // The fetch unit requests whole bursts only when its queue has room for them.
+        if ((long)config.FetchQueueDepth * DramBeats < config.DramBurstBeats)
+            throw new ConfigException("fetchQueueDepth", $"{config.FetchQueueDepth} instructions of {DramBeats} DRAM beats hold fewer beats than one burst of {config.DramBurstBeats}");
     }
 
     /// <summary>Width of the completion counters the wait fields compare against.</summary>
@@ -78,6 +83,10 @@ public sealed class InstructionFormat
 
     public IReadOnlyList<InstructionField> Fields { get; }
     public int Bits { get; }
+    /// <summary>DRAM beats one instruction occupies in the program image (low bits in the first beat).</summary>
+    public int DramBeats { get; }
+    /// <summary>Bytes one instruction occupies in DRAM.</summary>
+    public int DramBytes { get; }
     public InstructionField this[string name] => _byName[name];
 
     /// <summary>Packs named values; a value that does not fit its field is an error naming it.</summary>

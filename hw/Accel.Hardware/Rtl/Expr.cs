@@ -14,6 +14,13 @@ public abstract record Expr(int Width)
     public static Expr operator +(Expr a, Expr b) => Binary.Make("+", a, b);
     public static Expr operator -(Expr a, Expr b) => Binary.Make("-", a, b);
     public static Expr operator *(Expr a, Expr b) => Binary.Make("*", a, b);
+    /// <summary>
+    /// Two's-complement product of equally wide operands. Marking both signed lets synthesis drop
+    /// their sign-extension bits and size the multiplier to the real operands (two DSP48s, not three,
+    /// for a 32 x 17-bit product written 48 bits wide).
+    /// </summary>
+    public Expr SignedTimes(Expr b) =>
+        Width == b.Width ? new Binary("*", Signed(this), Signed(b), Width) : throw new RtlException($"operands of signed '*' differ in width: {Width} vs {b.Width}");
     public static Expr operator &(Expr a, Expr b) => Binary.Make("&", a, b);
     public static Expr operator |(Expr a, Expr b) => Binary.Make("|", a, b);
     public static Expr operator ^(Expr a, Expr b) => Binary.Make("^", a, b);

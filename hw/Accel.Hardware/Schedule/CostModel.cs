@@ -12,8 +12,8 @@ namespace Accel.Hardware.Schedule;
 /// </summary>
 public static class CostModel
 {
-    /// <summary>Controller: fetch and decode before an instruction can issue.</summary>
-    public const int Fetch = 3;
+    /// <summary>Controller: the queue pop, then decode, before an instruction can issue.</summary>
+    public const int PopToIssue = 2;
     /// <summary>Issue -> the unit's registered start -> its busy; and busy falling -> the completion count.</summary>
     public const int StartLatency = 2, CompletionLatency = 1;
     /// <summary>Per-step cycles outside the units' busy time (issue, start, completion).</summary>
@@ -157,17 +157,19 @@ public static class CostModel
     {
         private readonly List<long>[] _completions = [[], [], []];
         private readonly long[] _unitFree = new long[3];
-        private long _fetchReady = ProgramStart + Fetch;
+        private readonly InstructionQueue _queue = new(c, m);
+        private long _lastIssue = ProgramStart;
 
         /// <summary>Completion cycle of the last instruction of <paramref name="unit"/> (0 before any).</summary>
         public long LastCompletion(Unit unit) => _completions[(int)unit] is { Count: > 0 } l ? l[^1] : 0;
 
-        public long End => Math.Max(_unitFree.Max(), _fetchReady) + ProgramEnd;
+        /// <summary>END issues once it is fetched and every unit is idle; done follows.</summary>
+        public long End => Math.Max(_unitFree.Max(), _queue.Pop(_lastIssue, commit: false) + PopToIssue) + ProgramEnd;
 
         public EngineInstruction Issue(EngineInstruction insn)
         {
             var unit = insn.Unit;
-            long issue = Math.Max(_fetchReady, _unitFree[(int)unit]);
+            long issue = Math.Max(_queue.Pop(_lastIssue, commit: true) + PopToIssue, _unitFree[(int)unit]);
             foreach (var (u, field) in Waits)
             {
                 long need = insn.Fields[field];
@@ -183,13 +185,14 @@ public static class CostModel
             long done = issue + StartLatency + busy + CompletionLatency;
             _completions[(int)unit].Add(done);
             _unitFree[(int)unit] = done;
-            _fetchReady = issue + Fetch;
+            _lastIssue = issue;
             return insn with { PredictedIssue = issue, PredictedDuration = busy, PredictedCompletion = done };
         }
 
         public Timeline Clone()
         {
-            var copy = new Timeline(c, m) { _fetchReady = _fetchReady };
+            var copy = new Timeline(c, m) { _lastIssue = _lastIssue };
+            _queue.CopyTo(copy._queue);
             for (int u = 0; u < 3; u++)
             {
                 copy._completions[u].AddRange(_completions[u]);
@@ -201,6 +204,52 @@ public static class CostModel
         private static readonly (Unit Unit, string Field)[] Waits =
             [(Unit.Load, "wait_load"), (Unit.Compute, "wait_compute"), (Unit.Store, "wait_store")];
     }
+
+    /// <summary>
+    /// The fetch unit's queue: when each instruction is in it and when the controller pops it. An
+    /// instruction's beats stream in behind the previous one's at the instruction port's rate,
+    /// and are requested only once the instruction FetchQueueDepth earlier has been popped
+    /// (its room in the queue), a read latency before they arrive. The controller pops the next
+    /// instruction the cycle after it issued the previous one, or when it arrives.
+    /// </summary>
+    internal sealed class InstructionQueue(EngineConfig c, MemoryModel m)
+    {
+        // Before the parameter buffer is sized (while the program is being built) its address width
+        // is not known; a 4096-deep one stands in, which moves the word by a beat at most.
+        private readonly long _transfer = (long)Math.Ceiling(
+            new InstructionFormat(c.IsResolved ? c : c with { ParamDepth = 4096 }).DramBeats / m.BeatsPerCycle);
+        private readonly long[] _pops = new long[c.FetchQueueDepth];
+        private long _count;
+        private long _lastArrival = long.MinValue;
+
+        /// <summary>The pop of the next instruction after an issue at <paramref name="lastIssue"/>; recorded when <paramref name="commit"/>.</summary>
+        public long Pop(long lastIssue, bool commit)
+        {
+            int depth = _pops.Length;
+            // Request one cycle after the pop that made room (the start pulse, for the first fill); data a latency later.
+            long room = _count >= depth ? _pops[_count % depth] : ProgramStart;
+            long requested = room + FetchRequest + m.ReadLatency + _transfer;
+            long arrival = _lastArrival == long.MinValue ? requested : Math.Max(_lastArrival + _transfer, requested);
+            long pop = Math.Max(lastIssue + 1, arrival);
+            if (commit)
+            {
+                _pops[_count % depth] = pop;
+                _count++;
+                _lastArrival = arrival;
+            }
+            return pop;
+        }
+
+        public void CopyTo(InstructionQueue other)
+        {
+            Array.Copy(_pops, other._pops, _pops.Length);
+            other._count = _count;
+            other._lastArrival = _lastArrival;
+        }
+    }
+
+    /// <summary>Fetch unit: a pop (or the start pulse) returns credit, the next cycle's request spends it.</summary>
+    public const int FetchRequest = 1;
 
     private static long Busy(EngineConfig c, EngineInstruction insn)
     {

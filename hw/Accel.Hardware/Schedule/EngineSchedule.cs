@@ -89,9 +89,21 @@ public sealed record EngineSchedule(
     public long IdealCycles => Ops.Sum(o => o.Cost.IdealCycles);
     public long Macs => Ops.Sum(o => o.Macs);
     public InstructionFormat Format => new(Config);
-    /// <summary>Bytes of DRAM the schedule uses: tensors, then weights.</summary>
-    public long DramBytes => (TensorWords + WeightWords) * Config.DramWordBytes;
+    /// <summary>Bytes of DRAM the schedule uses: tensors, then weights, then the program.</summary>
+    public long DramBytes => ProgramDramBase + ProgramBytes;
     public long WeightDramBase => TensorWords;
+    /// <summary>
+    /// Byte address of the program (its instructions, then END) in DRAM: after the weights, on a
+    /// 4 KiB boundary, so the fetch unit's bursts (at most 4 KiB, a power of two) never cross one,
+    /// as AXI requires.
+    /// </summary>
+    public long ProgramDramBase => ProgramPlacement(Config, TensorWords + WeightWords);
+    public long ProgramBytes => (Instructions.Count + 1L) * Format.DramBytes;
+
+    public const int ProgramAlignment = 4096;
+
+    public static long ProgramPlacement(EngineConfig c, long dataWords) =>
+        (dataWords * c.DramWordBytes + ProgramAlignment - 1) / ProgramAlignment * ProgramAlignment;
     public long DramReadBytes => Ops.Sum(o => o.DramReadBytes);
     public long DramWriteBytes => Ops.Sum(o => o.DramWriteBytes);
 }

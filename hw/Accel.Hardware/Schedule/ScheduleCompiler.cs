@@ -132,11 +132,11 @@ public static class ScheduleCompiler
         var resolved = config with
         {
             ParamDepth = Resolve(config.ParamDepth, Math.Max(paramWords, 2), "channel-parameter"),
-            ProgramDepth = Resolve(config.ProgramDepth, Math.Max(instructions.Count + 1, 2), "program"),
         };
-        if ((tensorWords + weightWords) * config.DramWordBytes > 1L << EngineConfig.DramAddressBits)
-            throw new ScheduleException($"the schedule needs {(tensorWords + weightWords) * config.DramWordBytes} bytes of DRAM, more than the {EngineConfig.DramAddressBits}-bit address reaches");
         var format = new InstructionFormat(resolved);
+        long dramBytes = EngineSchedule.ProgramPlacement(config, tensorWords + weightWords) + (instructions.Count + 1L) * format.DramBytes;
+        if (dramBytes > 1L << EngineConfig.DramAddressBits)
+            throw new ScheduleException($"the schedule needs {dramBytes} bytes of DRAM (tensors, weights and program), more than the {EngineConfig.DramAddressBits}-bit address reaches");
         foreach (var insn in instructions)
         {
             try { format.Encode(insn.Fields); }

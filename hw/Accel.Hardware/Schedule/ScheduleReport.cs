@@ -29,7 +29,7 @@ public static class ScheduleReport
         sb.AppendLine(inv, $"| output | {c.OutputDepth} | {c.ActivationWordBits} | 2 x {c.OutputSlotWords} |");
         sb.AppendLine(inv, $"| weights | {c.WeightDepth} | {c.WeightWordBits} | cache of chunks of up to {c.WeightSlotWords} |");
         sb.AppendLine(inv, $"| channel parameters | {c.ParamDepth} | {c.ParamWordBits} | {s.ParamWords} used |");
-        sb.AppendLine(inv, $"| program | {c.ProgramDepth} | {s.Format.Bits} | {s.Instructions.Count + 1} used |");
+        sb.AppendLine(inv, $"| instruction fetch queue | {c.FetchQueueDepth} | {s.Format.Bits} | program streams from DRAM: {s.Instructions.Count + 1} x {s.Format.DramBytes} B |");
         sb.AppendLine(inv, $"| accumulator | {c.AccumulatorDepth} | {c.Cols * c.AccumulatorBits} | 2 banks |");
         sb.AppendLine();
         sb.AppendLine("## Layers");
@@ -63,6 +63,7 @@ public static class ScheduleReport
         foreach (var t in s.Tensors.Values.OrderBy(t => t.Base).ThenBy(t => t.Name, StringComparer.Ordinal))
             sb.AppendLine(inv, $"| {t.Name} | {t.Shape} | {t.Groups} | 0x{t.Base * c.DramWordBytes:x8} | {(long)t.Words * c.DramWordBytes:N0} | {(t.Owner ?? "")} |");
         sb.AppendLine(inv, $"| weights | | | 0x{s.WeightDramBase * c.DramWordBytes:x8} | {s.WeightWords * c.DramWordBytes:N0} | |");
+        sb.AppendLine(inv, $"| program | | | 0x{s.ProgramDramBase:x8} | {s.ProgramBytes:N0} | |");
         return sb.ToString();
     }
 }

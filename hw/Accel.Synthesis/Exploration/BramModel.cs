@@ -88,12 +88,11 @@ public static class BramModel
     /// <summary>
     /// A lower bound on the block RAM of an engine before it is scheduled: the buffers whose depths
     /// the configuration fixes (input, output, weights, accumulator banks) packed as
-    /// <see cref="Engine"/> packs them, with the schedule-sized parameter and program buffers
-    /// counted as empty (depth 1, distributed RAM). Deeper parameter and program buffers only add
-    /// blocks, so a configuration over a board's block RAM here is over it once scheduled too.
+    /// <see cref="Engine"/> packs them, with the schedule-sized parameter buffer counted as empty
+    /// (depth 1, distributed RAM). A deeper parameter buffer only adds blocks, so a configuration over a board's block RAM here is over it once scheduled too.
     /// </summary>
     public static double FixedBuffersBram36(EngineConfig config) =>
-        Engine(config with { ParamDepth = 1, ProgramDepth = 1 }).Bram36;
+        Engine(config with { ParamDepth = 1 }).Bram36;
 
     private static long Ceil(long a, long b) => (a + b - 1) / b;
 

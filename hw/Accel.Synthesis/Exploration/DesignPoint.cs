@@ -51,6 +51,5 @@ public sealed record DesignPoint(int Size, int AccumulatorDepth, int InputDepth,
         OutputDepth = OutputDepth,
         WeightDepth = WeightDepth,
         ParamDepth = null,
-        ProgramDepth = null,
     };
 }

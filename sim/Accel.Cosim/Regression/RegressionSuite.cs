@@ -105,7 +105,7 @@ public static class RegressionSuite
     }
 
     private static bool UsesSharedBuild(EngineConfig c) =>
-        c.ParamDepth == CosimBuildProfile.MinParamDepth && c.ProgramDepth == CosimBuildProfile.MinProgramDepth;
+        c.ParamDepth == CosimBuildProfile.MinParamDepth;
 
     private static Network Draw(Random rng, string kind, int size)
     {

@@ -5,8 +5,8 @@ namespace Accel.Cosim.Verilator;
 /// <summary>One unit completing an instruction (<see cref="Unit"/>: 0 load, 1 compute, 2 store) at a cycle of its run.</summary>
 public sealed record UnitEvent(int Unit, ulong Cycle, ulong ActiveCycles);
 
-/// <summary>The memory model's counters over the whole simulation.</summary>
-public sealed record DramCounters(ulong ReadRequests, ulong ReadBeats, ulong WriteBeats);
+/// <summary>The memory model's counters over the whole simulation: the data port's, then the instruction port's reads.</summary>
+public sealed record DramCounters(ulong ReadRequests, ulong ReadBeats, ulong WriteBeats, ulong InstructionReadRequests = 0, ulong InstructionReadBeats = 0);
 
 /// <summary>One RUN command's outcome.</summary>
 /// <param name="Cycles">Cycles from the start pulse to done_o inclusive (or to the limit, when timed out).</param>
@@ -51,7 +51,8 @@ public sealed record HarnessReport(
                 root.TryGetProperty("hostWordBytes", out var host) ? host.GetInt32() : 0,
                 root.TryGetProperty("dramBeatBytes", out var beat) ? beat.GetInt32() : 0,
                 root.TryGetProperty("dram", out var dram)
-                    ? new DramCounters(Required(dram, "readRequests").GetUInt64(), Required(dram, "readBeats").GetUInt64(), Required(dram, "writeBeats").GetUInt64())
+                    ? new DramCounters(Required(dram, "readRequests").GetUInt64(), Required(dram, "readBeats").GetUInt64(), Required(dram, "writeBeats").GetUInt64(),
+                        Required(dram, "insnReadRequests").GetUInt64(), Required(dram, "insnReadBeats").GetUInt64())
                     : null);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)

@@ -6,7 +6,8 @@ namespace Accel.Cosim.Verilator;
 /// <summary>The memory a host write goes to (host_wr_mem_i).</summary>
 public enum HostMemory : byte
 {
-    Program = 0,
+    /// <summary>The engine's registers: 0 the program's DRAM byte address, 1 its length in bytes.</summary>
+    Registers = 0,
     ChannelParams = 1,
 }
 

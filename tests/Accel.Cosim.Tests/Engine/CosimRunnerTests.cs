@@ -1,6 +1,7 @@
 using Accel.Golden;
 using Accel.Golden.Testing;
 using Accel.Hardware.Config;
+using Accel.Hardware.Schedule;
 using Accel.Model.Networks;
 using Accel.Tests;
 using Xunit;
@@ -11,13 +12,13 @@ namespace Accel.Cosim.Tests.Engine;
 public class CosimRunnerTests
 {
     private static (CosimResult Result, Dictionary<string, sbyte[]> Expected) Run(Network net, int n, Func<Dictionary<string, sbyte[]>, Dictionary<string, sbyte[]>>? tamper = null,
-        CosimOptions? options = null)
+        CosimOptions? options = null, EngineConfig? config = null, MemoryModel? memory = null)
     {
         var model = RandomQuantizedModel.Create(net, 11);
         var input = RandomQuantizedModel.Input(net, 12);
         var expected = new ScalarReference().Run(model, input).Activations.ToDictionary(kv => kv.Key, kv => kv.Value.Data);
         if (tamper is not null) expected = tamper(expected);
-        var schedule = CosimBuildProfile.Plan(net, new EngineConfig { Rows = n, Cols = n });
+        var schedule = CosimBuildProfile.Plan(net, config ?? new EngineConfig { Rows = n, Cols = n }, memory: memory);
         return (CosimRunner.Run(schedule, model.Convs, input, expected, options), expected);
     }
 
@@ -31,6 +32,30 @@ public class CosimRunnerTests
         Assert.True(r.BitExact, r.FirstMismatch?.ToString());
         Assert.All(r.Layers, l => Assert.True(l.Cycles > 0));
         Assert.Equal(r.Layers[0].IdealCycles, (net.Macs + 15) / 16);
+    }
+
+    [RequiresToolsFact("verilator")]
+    public void TheProgramStreamsInOnceAndAStarvedFetchQueueStaysExactAndPredicted()
+    {
+        // Short instructions, a 4-instruction queue and a slow, distant memory: the controller waits
+        // on the instruction port often, and the cost model has to see those waits.
+        var net = new Network("chain", new Shape(8, 15, 15),
+        [
+            new ConvLayer("a", 16, 3, 1, 1, Relu: true), new MaxPoolLayer("p", 3, 2, 0, CeilMode: true),
+            new ConvLayer("b", 8, 1, 1, 0, Relu: true), new ConvLayer("c", 12, 3, 1, 1, Relu: false),
+        ]);
+        var starved = new MemoryModel { ReadLatency = 300, BeatsPerCycle = 0.5 };
+        var (r, _) = Run(net, 4, config: new EngineConfig { Rows = 4, Cols = 4, FetchQueueDepth = 4 }, memory: starved);
+        Assert.True(r.BitExact, r.FirstMismatch?.ToString());
+        var s = r.Schedule;
+        // Every byte of the program (instructions, then END) crosses the instruction port exactly once.
+        Assert.Equal((ulong)s.ProgramBytes, r.Dram!.InstructionReadBeats * (ulong)s.Config.DramBits / 8);
+        Assert.Equal(0, s.ProgramDramBase % EngineSchedule.ProgramAlignment);
+        Assert.InRange(r.TotalCycles, s.PredictedCycles * 0.98, s.PredictedCycles * 1.02);
+        // The same program with the default queue and memory waits less for its instructions.
+        var (fed, _) = Run(net, 4);
+        Assert.True(fed.BitExact);
+        Assert.True(fed.TotalCycles < r.TotalCycles, $"{fed.TotalCycles} cycles fed vs {r.TotalCycles} starved");
     }
 
     [RequiresToolsFact("verilator")]

@@ -145,7 +145,7 @@ public sealed class StimulusFormatTests
                 writer.DramSize(64);
                 foreach (var (kind, a, b, c) in commands)
                 {
-                    if (kind == 0) writer.Write(HostMemory.Program, a, new byte[b % 3 * WordBytes]);
+                    if (kind == 0) writer.Write(HostMemory.Registers, a, new byte[b % 3 * WordBytes]);
                     else if (kind == 1) writer.Run(c);
                     else if (kind == 2) writer.DramWrite(a % 32, new byte[b % 32]);
                     else writer.DramRead(a % 32, b % 32);
@@ -217,7 +217,7 @@ public sealed class StimulusFormatTests
         var report = HarnessReport.Parse("""
             {"configHash": "abc", "rows": 16, "cols": 8, "hostWordBytes": 32, "dramBeatBytes": 8,
              "memory": {"readLatency": 32, "writeLatency": 16, "beatsPerCycle": 1.000000, "outstanding": 8},
-             "dram": {"readRequests": 3, "readBeats": 40, "writeBeats": 12},
+             "dram": {"readRequests": 3, "readBeats": 40, "writeBeats": 12, "insnReadRequests": 2, "insnReadBeats": 21},
              "runs": [
               {"cycles": 120, "activeCycles": 100, "timedOut": false, "events": [{"unit": 0, "cycle": 45, "activeCycles": 0}, {"unit": 1, "cycle": 60, "activeCycles": 50}, {"unit": 2, "cycle": 119, "activeCycles": 100}]},
               {"cycles": 7, "activeCycles": 0, "timedOut": true, "events": []}
@@ -227,7 +227,7 @@ public sealed class StimulusFormatTests
 
         Assert.Equal(("abc", 16, 8, 32, 8), (report.ConfigHash, report.Rows, report.Cols, report.HostWordBytes, report.DramBeatBytes));
         Assert.Equal((400UL, 0.125), (report.TotalSimCycles, report.WallSeconds));
-        Assert.Equal(new DramCounters(3, 40, 12), report.Dram);
+        Assert.Equal(new DramCounters(3, 40, 12, 2, 21), report.Dram);
         Assert.Equal(2, report.Runs.Count);
         var run = report.Runs[0];
         Assert.Equal((120UL, 100UL, false), (run.Cycles, run.ActiveCycles, run.TimedOut));

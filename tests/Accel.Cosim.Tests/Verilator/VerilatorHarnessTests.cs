@@ -52,7 +52,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         {
             s.DramSize(DramBytes);
             s.DramWrite(Source, data);
-            s.Write(HostMemory.Program, 0, design.Descriptor(Source, Destination, Beats));
+            s.Write(HostMemory.Registers, 0, design.Descriptor(Source, Destination, Beats));
             s.Run(GenerousCycleLimit);
             // One beat of margin on both sides: the copy must land exactly at the destination.
             s.DramRead(Destination - (uint)design.DramBeatBytes, (uint)(copyBytes + 2 * design.DramBeatBytes));
@@ -95,10 +95,10 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
             s.DramWrite(0, first);
             s.DramWrite(0x400, second);
             s.Write(HostMemory.ChannelParams, 0, RandomBytes(3 * design.HostWordBytes, seed: 6));  // the fake ignores these
-            s.Write(HostMemory.Program, 0, design.Descriptor(0, 0x200, 4));
+            s.Write(HostMemory.Registers, 0, design.Descriptor(0, 0x200, 4));
             s.Run(GenerousCycleLimit);
             s.DramRead(0x200, (uint)first.Length);
-            s.Write(HostMemory.Program, 0, design.Descriptor(0x400, 0x600, FakeDesign.MaxBeats));
+            s.Write(HostMemory.Registers, 0, design.Descriptor(0x400, 0x600, FakeDesign.MaxBeats));
             s.Run(GenerousCycleLimit);
             s.DramRead(0x200, (uint)first.Length);
             s.DramRead(0x600, (uint)second.Length);
@@ -124,7 +124,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         {
             s.DramSize(DramBytes);
             s.DramWrite(Source, data);
-            s.Write(HostMemory.Program, 0, design.Descriptor(Source, Destination, beats));
+            s.Write(HostMemory.Registers, 0, design.Descriptor(Source, Destination, beats));
             s.Run(GenerousCycleLimit);
             s.DramRead(Destination, (uint)(data.Length + design.DramBeatBytes));
         });
@@ -152,7 +152,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         {
             s.DramSize(DramBytes);
             s.DramWrite(Source, data);
-            s.Write(HostMemory.Program, 0, design.Descriptor(Source, Destination, Beats));
+            s.Write(HostMemory.Registers, 0, design.Descriptor(Source, Destination, Beats));
             s.Run(GenerousCycleLimit);
             s.DramRead(Destination, (uint)data.Length);
         });
@@ -192,7 +192,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         string stimulus = fake.WriteStimulus(design.HostWordBytes, s =>
         {
             s.DramSize(DramBytes);
-            s.Write(HostMemory.Program, 0, design.Descriptor(Source, Destination, 2));
+            s.Write(HostMemory.Registers, 0, design.Descriptor(Source, Destination, 2));
             s.Run(GenerousCycleLimit);
             s.Run(GenerousCycleLimit);
         });
@@ -248,7 +248,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
     [InlineData("DRAM_WRITE beyond DRAM_SIZE", "DRAM_WRITE of 16 bytes at 56 lies outside the DRAM of 64 bytes (DRAM_SIZE must come first) at byte offset 21")]
     [InlineData("DRAM_WRITE wrapping past 2^64", "DRAM_WRITE of 16 bytes at 18446744073709551608 lies outside the DRAM of 64 bytes (DRAM_SIZE must come first) at byte offset 21")]
     [InlineData("DRAM_READ before DRAM_SIZE", "DRAM_READ of 8 bytes at 0 lies outside the DRAM of 0 bytes (DRAM_SIZE must come first) at byte offset 12")]
-    [InlineData("WRITE mem 2", "WRITE mem 2 is not 0 (program) or 1 (parameters) at byte offset 13")]
+    [InlineData("WRITE mem 2", "WRITE mem 2 is not 0 (registers) or 1 (parameters) at byte offset 13")]
     [InlineData("old READ opcode", "unknown opcode 0x03 at byte offset 12")]
     [InlineData("bytes after END", "1 unexpected bytes after END at byte offset 22")]
     public void MalformedStimulusIsRefusedNamingTheByteOffset(string defect, string expected)
@@ -262,7 +262,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
             "DRAM_WRITE wrapping past 2^64" => Patched(
                 s => { s.DramSize(64); s.DramWrite(0, new byte[16]); }, b => BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(22), ulong.MaxValue - 7)),
             "DRAM_READ before DRAM_SIZE" => [.. Stimulus(_ => { })[..12], (byte)StimulusOpcode.DramRead, .. new byte[8], 8, 0, 0, 0, 0x00],
-            "WRITE mem 2" => Patched(s => s.Write(HostMemory.Program, 0, new byte[design.HostWordBytes]), b => b[13] = 2),
+            "WRITE mem 2" => Patched(s => s.Write(HostMemory.Registers, 0, new byte[design.HostWordBytes]), b => b[13] = 2),
             "old READ opcode" => [.. Stimulus(_ => { })[..12], 0x03, .. new byte[8], 0x00],
             "bytes after END" => [.. Stimulus(s => s.Run(5)), 0x00],
             _ => throw new ArgumentException(defect, nameof(defect)),
@@ -293,7 +293,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         {
             s.DramSize(DramBytes);
             s.DramWrite(Source, RandomBytes(8, seed: 9));
-            s.Write(HostMemory.Program, 0, design.Descriptor(Source, Destination, 1));
+            s.Write(HostMemory.Registers, 0, design.Descriptor(Source, Destination, 1));
             s.DramRead(Source, 8);
             s.Run(maxCycles: 10);  // the first beat alone takes the read latency
             s.DramRead(Destination, 8);  // never reached
@@ -318,7 +318,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         {
             s.DramSize(DramBytes);
             s.DramWrite(Source, data);
-            s.Write(HostMemory.Program, 0, design.Descriptor(Source, Destination, Beats, hang: true));
+            s.Write(HostMemory.Registers, 0, design.Descriptor(Source, Destination, Beats, hang: true));
             s.DramRead(Source, (uint)data.Length);
             s.Run(GenerousCycleLimit);
             s.DramRead(Destination, (uint)data.Length);  // never reached
@@ -349,7 +349,7 @@ public sealed class VerilatorHarnessTests(FakeAcceleratorFixture fake)
         string stimulus = fake.WriteStimulus(design.HostWordBytes, s =>
         {
             s.DramSize(DramBytes);
-            s.Write(HostMemory.Program, 0, write ? design.Descriptor(Source, nearEnd, Beats) : design.Descriptor(nearEnd, Destination, Beats));
+            s.Write(HostMemory.Registers, 0, write ? design.Descriptor(Source, nearEnd, Beats) : design.Descriptor(nearEnd, Destination, Beats));
             s.Run(GenerousCycleLimit);
         });
 

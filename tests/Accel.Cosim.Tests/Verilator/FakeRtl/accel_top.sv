@@ -1,7 +1,7 @@
 // Stand-in for the generated accelerator: the real accel_top's ports with trivial behaviour, so the
 // C++ testbench, its memory model and its C# driver can be tested without the RTL generator.
 //
-// The host writes a copy descriptor as program word 0 (memory 0, address 0; other addresses and the
+// The host writes a copy descriptor to memory 0, address 0 (where the real engine has its registers; other addresses and the
 // channel parameters, memory 1, are ignored):
 //   bits [31:0] source DRAM address, [63:32] destination DRAM address,
 //   [71:64] beats (1..MaxBeats; only the low BurstCountBits are used), [72] hang.
@@ -42,7 +42,14 @@ module accel_top #(
   input  logic                      dram_wr_ready_i,
   output logic [31:0]               dram_wr_addr_o,
   output logic [DramBits-1:0]       dram_wr_data_o,
-  input  logic                      dram_wr_ack_i
+  input  logic                      dram_wr_ack_i,
+  // The instruction port: the fake takes its one descriptor over the host port and never fetches.
+  output logic                      insn_rd_req_valid_o,
+  input  logic                      insn_rd_req_ready_i,
+  output logic [31:0]               insn_rd_req_addr_o,
+  output logic [BurstCountBits-1:0] insn_rd_req_beats_o,
+  input  logic                      insn_rd_valid_i,
+  input  logic [DramBits-1:0]       insn_rd_data_i
 );
 
   localparam int unsigned IdxBits       = BurstCountBits - 1;
@@ -176,7 +183,7 @@ module accel_top #(
     end
   end
 
-  // The descriptor is written while idle, as the real program memory.
+  // The descriptor is written while idle, as the real registers are.
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       desc_q <= '0;
@@ -207,6 +214,10 @@ module accel_top #(
 
   // Descriptor bits above the burst count and data bits above the descriptor are ignored on purpose.
   logic unused_bits;
-  assign unused_bits = ^{host_wr_data_i[HostBits-1:DescBits], desc_q[HangBit-1:64+BurstCountBits]};
+  assign unused_bits = ^{host_wr_data_i[HostBits-1:DescBits], desc_q[HangBit-1:64+BurstCountBits],
+                         insn_rd_req_ready_i, insn_rd_valid_i, insn_rd_data_i};
+  assign insn_rd_req_valid_o = 1'b0;
+  assign insn_rd_req_addr_o  = '0;
+  assign insn_rd_req_beats_o = '0;
 
 endmodule
