@@ -8,7 +8,7 @@ namespace Accel.Hardware;
 /// <summary>The module tree of one engine, leaves first, and the hand-written primitives it instantiates.</summary>
 public static class EngineRtl
 {
-    public const string GeneratorVersion = "accel-gen 0.4.0";
+    public const string GeneratorVersion = "accel-gen 0.5.0";
     /// <summary>Hand-written primitives under hw/rtl/ that every engine instantiates.</summary>
     public static readonly IReadOnlyList<string> Primitives = ["sdp_ram.v", "sdp_lutram.v"];
 
