@@ -23,7 +23,7 @@ public class BramModelTests
     }
 
     [Theory]
-    [InlineData(295, 31, 200)]  // 50 RAM32M, as yosys built the 4x4 program buffer
+    [InlineData(295, 31, 200)]  // 50 RAM32M, as yosys built a 31-word, 295-bit buffer
     [InlineData(64, 24, 44)]    // 11 RAM32M
     [InlineData(30, 64, 40)]    // 10 RAM64M
     public void ShallowBuffersGoToDistributedRam(int width, int depth, int luts)

@@ -22,7 +22,7 @@ public sealed record BufferEstimate(BufferShape Buffer, BufferMapping Mapping, s
 
 /// <summary>
 /// Analytic block-RAM estimate for an engine's buffers. A memory of depth at most
-/// <see cref="LutRamMaxDepth"/> goes to distributed RAM (yosys's choice for the program buffer):
+/// <see cref="LutRamMaxDepth"/> goes to distributed RAM (yosys's choice for small, wide memories):
 /// RAM32M (32 words x 6 bits, 4 LUTs) or RAM64M (64 x 3, 4 LUTs). Deeper ones go to block RAM:
 /// the fewest blocks over the 7-series simple-dual-port aspect ratios, RAMB36E1 (32Kx1, 16Kx2,
 /// 8Kx4, 4Kx9, 2Kx18, 1Kx36, 512x72) at 1 and RAMB18E1 (16Kx1, 8Kx2, 4Kx4, 2Kx9, 1Kx18,

@@ -6,8 +6,8 @@ namespace Accel.Synthesis.Exploration;
 /// One point of the design space: a square array of <see cref="Size"/> x <see cref="Size"/> PEs
 /// and the on-chip buffer depths the exploration varies: the accumulator bank depth (output
 /// pixels) and the input, output and weight buffer depths (words, two slots each). The
-/// channel-parameter and program buffers are not free: the schedule sizes them (one parameter
-/// word per output-channel tile, one program word per instruction).
+/// channel-parameter buffer is not free: the schedule sizes it (one word per output-channel
+/// tile). The program lives in DRAM and costs no buffer.
 /// </summary>
 public sealed record DesignPoint(int Size, int AccumulatorDepth, int InputDepth, int OutputDepth, int WeightDepth)
 {
