@@ -1,3 +1,4 @@
+using Accel.Compression;
 using Accel.Images;
 using Accel.Model.Data;
 using Accel.Model.Networks;
@@ -10,7 +11,7 @@ namespace Accel.Cli;
 
 /// <summary>
 /// What a NETWORK/MODEL argument names: a built-in network, a JSON description, an ONNX file
-/// (real float weights) or a quantized .q8 file. Built-ins and JSON get seeded weights.
+/// (real float weights), a quantized .q8 file or a compressed .eie file. Built-ins and JSON get seeded weights.
 /// </summary>
 public sealed class ModelSource
 {
@@ -41,9 +42,9 @@ public sealed class ModelSource
             return new ModelSource(argument, builtin, structureOnly ? null : FloatModel.Seeded(builtin, seed), null, null, seeded: true);
         string ext = Path.GetExtension(argument).ToLowerInvariant();
         if (!File.Exists(argument))
-            throw new UserError(ext is ".json" or ".onnx" or ".q8"
+            throw new UserError(ext is ".json" or ".onnx" or ".q8" or ".eie"
                 ? $"{argument}: file not found"
-                : $"'{argument}' is neither a built-in network ({string.Join(", ", BuiltinNetworks.Names)}) nor an existing .json, .onnx or .q8 file");
+                : $"'{argument}' is neither a built-in network ({string.Join(", ", BuiltinNetworks.Names)}) nor an existing .json, .onnx, .q8 or .eie file");
         switch (ext)
         {
             case ".json":
@@ -55,24 +56,30 @@ public sealed class ModelSource
             case ".q8":
                 var q = QuantizedModelFile.Load(argument);
                 return new ModelSource(argument, q.Network, null, q, null, seeded: false);
+            case ".eie":
+                var eie = EieFile.Load(argument);
+                return new ModelSource(argument, eie.Model.Network, null, eie.Model, null, seeded: false);
             default:
-                throw new UserError($"{argument}: unknown model type '{ext}' (expected .json, .onnx or .q8)");
+                throw new UserError($"{argument}: unknown model type '{ext}' (expected .json, .onnx, .q8 or .eie)");
         }
     }
+
+    /// <summary>A source for float weights read elsewhere (an imported Deep Compression file).</summary>
+    public static ModelSource FromFloat(string argument, FloatModel model) => new(argument, model.Network, model, null, null, seeded: false);
 
     /// <summary>
     /// The int8 model: loaded as is from a .q8, otherwise quantized now from the float weights,
     /// calibrated on <paramref name="calibrationDir"/> (default: the shared ImageNet dev images,
     /// else synthetic pictures).
     /// </summary>
-    public QuantizedModel GetQuantized(CalibrationSettings calibration, Action<string> say)
+    public QuantizedModel GetQuantized(CalibrationSettings calibration, Action<string> say, WeightQuantizer? weightQuantizer = null)
     {
         if (Quantized is not null) return Quantized;
         var floatModel = Float ?? throw new InvalidOperationException("no weights to quantize");
         var pre = Preprocessing;
         var inputs = CalibrationInputs(pre, calibration.Directory, calibration.Count, say);
         var ranges = PostTrainingQuantizer.Calibrate(floatModel, inputs, calibration.Method);
-        return PostTrainingQuantizer.Quantize(floatModel, ranges, pre.Name);
+        return PostTrainingQuantizer.Quantize(floatModel, ranges, pre.Name, weightQuantizer);
     }
 
     public IReadOnlyList<float[]> CalibrationInputs(Preprocessing pre, string? dir, int count, Action<string> say)

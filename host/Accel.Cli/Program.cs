@@ -12,5 +12,7 @@ var root = new RootCommand("accel: Fire-engine accelerator co-design kit (networ
     RegressCommand.Create(),
     SynthCommand.Create(),
     DseCommand.Create(),
+    CompressCommand.Create(),
+    InspectCommand.Create(),
 };
 return root.Parse(args).Invoke();

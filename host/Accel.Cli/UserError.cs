@@ -1,3 +1,4 @@
+using Accel.Compression;
 using Accel.Cosim.Verilator;
 using Accel.Hardware.Config;
 using Accel.Hardware.Program;
@@ -18,5 +19,7 @@ public sealed class UserError(string message) : Exception(message)
         // The engine's own refusals name the field or layer; a cosim failure (Verilator missing, build error) is reported, not a crash.
         or ConfigException or ScheduleException or CosimException
         // Synthesis refusals: unknown board, yosys missing, failing or past its time limit.
-        or SynthesisException;
+        or SynthesisException
+        // Compression: bad density config, imported file or .eie container (each names the file and place).
+        or CompressionException or EieFormatException;
 }

@@ -35,7 +35,12 @@ public static class PostTrainingQuantizer
         return ranges;
     }
 
-    public static QuantizedModel Quantize(FloatModel model, ActivationRanges ranges, string preprocessing)
+    /// <summary>
+    /// Quantizes the model. <paramref name="weightQuantizer"/>, when given, replaces rule
+    /// QUANTIZE_WEIGHT for the layers it returns weights for (weight sharing, imported codebooks);
+    /// biases (with BIAS_CORRECTION) and requantization are then computed from those weights and scales.
+    /// </summary>
+    public static QuantizedModel Quantize(FloatModel model, ActivationRanges ranges, string preprocessing, WeightQuantizer? weightQuantizer = null)
     {
         var network = model.Network;
         var scales = SharedScales(network, ranges);
@@ -47,7 +52,9 @@ public static class PostTrainingQuantizer
             switch (node.Op)
             {
                 case ConvLayer conv:
-                    convs[node.Name] = QuantizeConv(node, conv, model.Weights[node.Name], inScale, outScale, ranges.ChannelMeans(node.Inputs[0]));
+                    var w = model.Weights[node.Name];
+                    var (q, wscale) = weightQuantizer?.Invoke(node, w) ?? QuantizeWeights(w, conv.OutChannels);
+                    convs[node.Name] = QuantizeConv(node, conv, w, q, wscale, inScale, outScale, ranges.ChannelMeans(node.Inputs[0]));
                     break;
                 case GlobalAvgPoolLayer:
                     int area = node.Input.Height * node.Input.Width;
@@ -101,21 +108,13 @@ public static class PostTrainingQuantizer
         return max;
     }
 
-    /// <summary>
-    /// Per output channel: weight scale, int8 weights, requantization, and the bias. With the
-    /// input's per-channel means from calibration, the bias also absorbs the expected output
-    /// shift that rounding the weights causes, sum over taps of (w_q * s_w - w) * E[x]
-    /// (BIAS_CORRECTION; padding taps see zeros and are ignored, a border-only approximation).
-    /// </summary>
-    private static QuantizedConv QuantizeConv(Node node, ConvLayer conv, ConvWeights w, double inScale, double outScale, double[]? inputMeans)
+    /// <summary>Rule QUANTIZE_WEIGHT: per output channel, scale = max|w| / 127 (an all-zero channel uses 1/127), int8 weights.</summary>
+    public static (sbyte[] Weights, float[] Scales) QuantizeWeights(ConvWeights w, int outChannels)
     {
-        int cout = conv.OutChannels;
-        int fanIn = w.Weights.Length / cout;
+        int fanIn = w.Weights.Length / outChannels;
         var q = new sbyte[w.Weights.Length];
-        var bias = new int[cout];
-        var requant = new Requant[cout];
-        var wscale = new float[cout];
-        for (int oc = 0; oc < cout; oc++)
+        var wscale = new float[outChannels];
+        for (int oc = 0; oc < outChannels; oc++)
         {
             var row = w.Weights.AsSpan(oc * fanIn, fanIn);
             float maxAbs = 0;
@@ -124,6 +123,28 @@ public static class PostTrainingQuantizer
             float s = maxAbs > 0 ? maxAbs / Int8Arithmetic.WeightMax : 1f / Int8Arithmetic.WeightMax;
             wscale[oc] = s;
             for (int i = 0; i < fanIn; i++) q[oc * fanIn + i] = Int8Arithmetic.QuantizeWeight(row[i], s);
+        }
+        return (q, wscale);
+    }
+
+    /// <summary>
+    /// Per output channel: bias and requantization for the given int8 weights. With the
+    /// input's per-channel means from calibration, the bias also absorbs the expected output
+    /// shift that rounding (or sharing) the weights causes, sum over taps of (w_q * s_w - w) * E[x]
+    /// (BIAS_CORRECTION; padding taps see zeros and are ignored, a border-only approximation).
+    /// </summary>
+    private static QuantizedConv QuantizeConv(Node node, ConvLayer conv, ConvWeights w, sbyte[] q, float[] wscale, double inScale, double outScale, double[]? inputMeans)
+    {
+        int cout = conv.OutChannels;
+        int fanIn = w.Weights.Length / cout;
+        if (q.Length != w.Weights.Length || wscale.Length != cout)
+            throw new ArgumentException($"{node.Name}: the weight quantizer returned {q.Length} weights and {wscale.Length} scales, expected {w.Weights.Length} and {cout}");
+        var bias = new int[cout];
+        var requant = new Requant[cout];
+        for (int oc = 0; oc < cout; oc++)
+        {
+            var row = w.Weights.AsSpan(oc * fanIn, fanIn);
+            float s = wscale[oc];
             double accScale = inScale * s;
             double correction = 0;
             if (inputMeans is not null)
@@ -138,3 +159,6 @@ public static class PostTrainingQuantizer
         return new QuantizedConv(node.Name, q, bias, requant, wscale);
     }
 }
+
+/// <summary>Int8 weights and per-output-channel scales for one convolution, or null for rule QUANTIZE_WEIGHT.</summary>
+public delegate (sbyte[] Weights, float[] Scales)? WeightQuantizer(Node node, ConvWeights weights);

@@ -1,0 +1,56 @@
+using Spectre.Console;
+using System.CommandLine;
+using Accel.Compression;
+using Accel.Model.Networks;
+
+namespace Accel.Cli.Commands;
+
+/// <summary>`accel inspect model.eie`: per layer shape, density, codebook use, entries and bytes.</summary>
+public static class InspectCommand
+{
+    public sealed record LayerRow(string Name, string Shape, int Bits, double Density, int CodebookUsed, int Entries, int PaddingEntries,
+        long EntryBytes, long CodebookBytes, long ParameterBytes, long PointerBytes, long SectionBytes);
+
+    public static Command Create()
+    {
+        var file = new Argument<string>("file") { Description = "a compressed model (.eie)" };
+        var json = new Option<bool>("--json") { Description = "machine-readable output" };
+        var command = new Command("inspect", "Show a compressed model's layers: shapes, densities, codebook use, entries and bytes") { file, json };
+        command.SetAction(r => Cli.Run(() =>
+        {
+            string path = r.GetValue(file)!;
+            var eie = EieFile.Load(path);
+            var rows = new List<LayerRow>();
+            foreach (var node in eie.Model.Network.Convolutions)
+            {
+                var conv = (ConvLayer)node.Op;
+                var l = eie.Layers[node.Name];
+                var s = EieFile.Sizes(eie, node.Name);
+                rows.Add(new LayerRow(node.Name, $"{conv.OutChannels}x{node.Input.Channels}x{conv.KernelSize}x{conv.KernelSize}", l.Bits, l.Density,
+                    l.CodebookUsed, l.Entries, l.PaddingEntries, s.Entries, s.Codebook, s.Parameters, s.Pointers, s.Total));
+            }
+            long fileBytes = new FileInfo(path).Length;
+            long weights = eie.Layers.Values.Sum(l => (long)l.Rows * l.RowLength);
+            long nonZeros = eie.Layers.Values.Sum(l => (long)l.NonZeros);
+            if (r.GetValue(json))
+            {
+                Output.Json(new
+                {
+                    file = path, bytes = fileBytes, network = eie.Model.Network.Name, huffman = eie.Huffman, weights, nonZeros,
+                    density = (double)nonZeros / weights, layers = rows,
+                });
+                return;
+            }
+            var t = Output.Table("layer", "shape", "bits", "density", "codebook used", "entries", "padding", "entry B", "codebook B", "bias/params B", "pointer B", "section B");
+            foreach (var x in rows)
+                Output.Row(t, x.Name, x.Shape, x.Bits, $"{100 * x.Density:F1}%", x.CodebookUsed, Output.N(x.Entries), Output.N(x.PaddingEntries),
+                    Output.N(x.EntryBytes), Output.N(x.CodebookBytes), Output.N(x.ParameterBytes), Output.N(x.PointerBytes), Output.N(x.SectionBytes));
+            Output.Row(t, "total", "", "", $"{100.0 * nonZeros / weights:F1}%", "", Output.N(rows.Sum(x => (long)x.Entries)), Output.N(rows.Sum(x => (long)x.PaddingEntries)),
+                Output.N(rows.Sum(x => x.EntryBytes)), Output.N(rows.Sum(x => x.CodebookBytes)), Output.N(rows.Sum(x => x.ParameterBytes)),
+                Output.N(rows.Sum(x => x.PointerBytes)), Output.N(rows.Sum(x => x.SectionBytes)));
+            Output.Terminal.Write(t);
+            Output.Terminal.WriteLine($"{path}: {eie.Model.Network.Name}, {(eie.Huffman ? "Huffman-coded" : "packed")} entries, {Output.N(fileBytes)} bytes in all (layer sections {Output.N(rows.Sum(x => x.SectionBytes))}, model description and header {Output.N(fileBytes - rows.Sum(x => x.SectionBytes))})");
+        }));
+        return command;
+    }
+}
