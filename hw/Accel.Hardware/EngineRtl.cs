@@ -10,7 +10,7 @@ public static class EngineRtl
 {
     public const string GeneratorVersion = "accel-gen 0.5.0";
     /// <summary>Hand-written primitives under hw/rtl/ that every engine instantiates.</summary>
-    public static readonly IReadOnlyList<string> Primitives = ["sdp_ram.v", "sdp_lutram.v"];
+    public static readonly IReadOnlyList<string> Primitives = ["sdp_ram.v"];
 
     public static IReadOnlyList<Module> Build(EngineConfig config)
     {

@@ -106,7 +106,7 @@ public static class InstructionFetch
             });
         });
 
-        m.Instantiate("sdp_lutram", "u_queue", new Dictionary<string, long> { ["WIDTH"] = ib, ["DEPTH"] = c.FetchQueueDepth, ["ADDR_BITS"] = qa },
+        m.Instantiate("sdp_ram", "u_queue", new Dictionary<string, long> { ["WIDTH"] = ib, ["DEPTH"] = c.FetchQueueDepth, ["ADDR_BITS"] = qa, ["DISTRIBUTED"] = 1 },
             ("clk_i", clk), ("wr_en_i", push), ("wr_addr_i", wrPtr.Q), ("wr_data_i", assembled),
             ("rd_en_i", pop), ("rd_addr_i", rdPtr.Q), ("rd_data_o", insnOut));
         m.Assign(reqValid, requesting);

@@ -41,8 +41,8 @@ public sealed record YosysLog(
     private static readonly Regex CountLine = new(@"^(\s+)(\S+)\s+(\d+)$", RegexOptions.Compiled);
     private static readonly Regex ParameterLine = new(@"^Parameter \\(\w+) = (.+)$", RegexOptions.Compiled);
     private static readonly Regex DerivedModule = new(@"^Generating RTLIL representation for module `(\$paramod[^']*)'", RegexOptions.Compiled);
-    private static readonly Regex MappedMemory = new(@"^mapping memory (\S+)\.([^.\s]+) via (\S+)", RegexOptions.Compiled);
-    private static readonly Regex FfMemory = new(@"^using FF mapping for memory (\S+)\.([^.\s]+)", RegexOptions.Compiled);
+    private static readonly Regex MappedMemory = new(@"^mapping memory ([^.\s]+)\.(\S+) via (\S+)", RegexOptions.Compiled);
+    private static readonly Regex FfMemory = new(@"^using FF mapping for memory ([^.\s]+)\.(\S+)", RegexOptions.Compiled);
     private static readonly Regex DspPacking = new(@"^Analysing (\S+?)\.(\$mul\$\S+?\$\d+)\S* for Xilinx DSP packing", RegexOptions.Compiled);
     private static readonly Regex ListedMultiplier = new(@"^(\S+)/(\$mul\$(\S+)\$\d+)$", RegexOptions.Compiled);
 
