@@ -86,6 +86,8 @@ public static class CosimRunner
         }.Build();
 
         var image = EngineImage.Build(schedule, convs, poolRequant);
+        // The engine skips passes whose weights are all zero; the prediction must know which.
+        if (image.ZeroPasses.Count > 0) schedule = schedule.Retimed(image.ZeroPasses);
         var format = schedule.Format;
         int hostBytes = Top.HostBits(c) / 8, lanes = c.Lanes, wordBytes = c.DramWordBytes;
         var inputPlacement = schedule.Tensors[schedule.InputTensor];

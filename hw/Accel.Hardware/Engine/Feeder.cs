@@ -9,7 +9,9 @@ namespace Accel.Hardware.Engine;
 /// pixels. For each pixel it reads the input word at (oy*s+ky-p, ox*s+kx-p), zero outside the
 /// map, widens each lane to 9 bits (sign- or zero-extended per the tensor) and sends it into
 /// the array with the tags the accumulator needs. A pass starts when its weights are loaded
-/// and, for a band's first pass, when its accumulator bank has been drained.
+/// and, for a band's first pass, when its accumulator bank has been drained. A pass whose weight
+/// bank is all zero adds nothing, so it is skipped (one cycle instead of its pixels) unless it is
+/// a band's first pass (which adds the bias) or last (which completes the band).
 /// </summary>
 public static class Feeder
 {
@@ -43,6 +45,7 @@ public static class Feeder
         var passesPerBand = m.Input("passes_per_band_i", 16);
         var parBase = m.Input("par_base_i", pb);
         var wbankReady = m.Input("wbank_ready_i", 2);
+        var wbankZero = m.Input("wbank_zero_i", 2);
         var wbankTake = m.Output("wbank_take_o");
         var passEnd = m.Output("pass_end_o");
         var bankFree = m.Input("bank_free_i");
@@ -96,13 +99,26 @@ public static class Feeder
         var lastTile = m.Wire("last_tile", oct.Q.Eq(ocTiles - 1));
         var weightsReady = m.Wire("weights_ready", Expr.Mux(wb.Q, wbankReady.Bit(1), wbankReady.Bit(0)));
         var bankBusy = m.Wire("bank_busy", Expr.Mux(accBank.Q, accBusy1.Q, accBusy0.Q));
-        var go = m.Wire("go", state.Q.Eq(Wait).And(weightsReady).And(!firstPass.And(bankBusy)));
+        var weightsZero = m.Wire("weights_zero", Expr.Mux(wb.Q, wbankZero.Bit(1), wbankZero.Bit(0)));
+        var skip = m.Wire("skip", state.Q.Eq(Wait).And(weightsReady).And(weightsZero).And(!firstPass).And(!lastPass));
+        var go = m.Wire("go", state.Q.Eq(Wait).And(weightsReady).And(!firstPass.And(bankBusy)).And(!skip));
 
         // Next band end: min(end + band_rows, out_h), in 13 bits so the sum cannot wrap.
         var endSum = m.Wire("end_sum", bandEnd.Q.Zext(d + 1) + bandRows.Zext(d + 1));
         var nextEnd = m.Wire("next_end", Expr.Mux(endSum.Gt(outH.Zext(d + 1)), outH, endSum.Slice(d - 1, 0)));
         var firstEnd = m.Wire("first_end", Expr.Mux(bandRows.Gt(outH), outH, bandRows));
         var lastBand = m.Wire("last_band", bandEnd.Q.Eq(outH));
+
+        void NextPass(BlockBuilder pass)
+        {
+            pass.Set(pib.D, pib.Q + 1);
+            pass.If(lastKx, kxWrap =>
+            {
+                kxWrap.Set(kx.D, 0);
+                kxWrap.If(lastKy, kyWrap => { kyWrap.Set(ky.D, 0); kyWrap.Set(grpBase.D, grpBase.Q + inPlane); },
+                    kyStep => kyStep.Set(ky.D, ky.Q + 1));
+            }, kxStep => kxStep.Set(kx.D, kx.Q + 1));
+        }
 
         m.Comb(b =>
         {
@@ -141,17 +157,14 @@ public static class Feeder
                             tile.Set(bandOut.D, octOut.Q + outPlane);
                             tile.If(lastTile, done => done.Set(state.D, Idle));
                         });
-                    }, pass =>
-                    {
-                        pass.Set(pib.D, pib.Q + 1);
-                        pass.If(lastKx, kxWrap =>
-                        {
-                            kxWrap.Set(kx.D, 0);
-                            kxWrap.If(lastKy, kyWrap => { kyWrap.Set(ky.D, 0); kyWrap.Set(grpBase.D, grpBase.Q + inPlane); },
-                                kyStep => kyStep.Set(ky.D, ky.Q + 1));
-                        }, kxStep => kxStep.Set(kx.D, kx.Q + 1));
-                    });
+                    }, NextPass);
                 });
+            });
+            // A skipped pass is never a band's last, so it only steps to the next pass and bank.
+            b.If(skip, t =>
+            {
+                t.Set(wb.D, !wb.Q);
+                NextPass(t);
             });
             // A band's first pass claims its accumulator bank; the drain releases it.
             b.If(go.And(firstPass).And(!accBank.Q), t => t.Set(accBusy0.D, 1));
@@ -160,8 +173,9 @@ public static class Feeder
             b.If(bankFree.And(bankFreeBank), t => t.Set(accBusy1.D, 0));
         });
 
-        m.Assign(wbankTake, go);
-        m.Assign(passEnd, passDone);
+        m.Assign(wbankTake, go.Or(skip));
+        // A skipped pass releases its bank through the same delay, so releases stay in pass order.
+        m.Assign(passEnd, passDone.Or(skip));
         m.Assign(jobWe, go.And(firstPass));
         m.Assign(jobBank, accBank.Q);
         m.Assign(jobOut, bandOut.Q);

@@ -227,6 +227,7 @@ public static class Top
 
         // ---- convolution path: feeder -> systolic array -> accumulator -> drain; loader fills weights ----
         var wbankReady = m.Wire("wbank_ready", 2);
+        var wbankZero = m.Wire("wbank_zero", 2);
         var wbankTake = m.Wire("wbank_take");
         var passEnd = m.Wire("pass_end");
         var bankFree = m.Wire("bank_free");
@@ -252,7 +253,7 @@ public static class Top
             ("out_plane_i", f["out_plane"]), ("kernel_i", f["kernel"]), ("stride_i", f["stride"]), ("pad_i", f["pad"]), ("pad_top_i", f["pad_top"]),
             ("oc_tiles_i", f["oc_tiles"]), ("band_rows_i", f["band_rows"]), ("band_out_step_i", f["band_out_step"]),
             ("passes_per_band_i", f["passes_per_band"]), ("par_base_i", f["par_base"]),
-            ("wbank_ready_i", wbankReady), ("wbank_take_o", wbankTake), ("pass_end_o", passEnd),
+            ("wbank_ready_i", wbankReady), ("wbank_zero_i", wbankZero), ("wbank_take_o", wbankTake), ("pass_end_o", passEnd),
             ("bank_free_i", bankFree), ("bank_free_bank_i", bankFreeBank),
             ("job_we_o", jobWe), ("job_bank_o", jobBank), ("job_out_addr_o", jobOut), ("job_npix_o", jobNpix), ("job_par_o", jobPar),
             ("act_rd_en_o", feedRdEn), ("act_rd_addr_o", feedRdAddr), ("act_rd_data_i", inRdData),
@@ -271,7 +272,7 @@ public static class Top
             ("oc_tiles_i", f["oc_tiles"]), ("bands_i", f["bands"]), ("take_i", wbankTake), ("pass_end_i", passEnd),
             ("wgt_rd_en_o", wgtRdEn), ("wgt_rd_addr_o", wgtRdAddr), ("wgt_rd_data_i", wgtRdData),
             ("wt_we_o", wtWe), ("wt_row_o", wtRow), ("wt_bank_o", wtBank), ("wt_data_o", wtData),
-            ("ready_o", wbankReady), ("busy_o", loaderBusy));
+            ("ready_o", wbankReady), ("zero_o", wbankZero), ("busy_o", loaderBusy));
 
         var psum = m.Wire("psum", cols * c.PsumBits);
         m.Instantiate(Systolic.Name, "u_systolic", null,

@@ -7,7 +7,8 @@ namespace Accel.Hardware.Engine;
 /// Fills the PEs' weight banks one pass ahead of the feeder: Rows words (one per array row) per
 /// pass, read from the weight buffer in the same (tile, band, pass) order the feeder runs.
 /// A bank is refilled only once the pass that used it has left the array (the feeder's
-/// pass-end pulse, delayed by the array's depth).
+/// pass-end pulse, delayed by the array's depth). Each bank is flagged when all its weights are
+/// zero, so the feeder can skip that pass.
 /// </summary>
 public static class WeightLoader
 {
@@ -39,6 +40,7 @@ public static class WeightLoader
         var wtBank = m.Output("wt_bank_o");
         var wtData = m.Output("wt_data_o", wordBits);
         var ready = m.Output("ready_o", 2);
+        var zero = m.Output("zero_o", 2);
         var busy = m.Output("busy_o");
 
         var state = m.Reg("state", 2, Idle);
@@ -50,6 +52,9 @@ public static class WeightLoader
         var ready1 = m.Reg("ready1", 1, 0);
         var free0 = m.Reg("free0", 1, 1);
         var free1 = m.Reg("free1", 1, 1);
+        var zero0 = m.Reg("zero0", 1, 0);
+        var zero1 = m.Reg("zero1", 1, 0);
+        var nonzero = m.Reg("bank_nonzero", 1, 0);
         var pib = m.Reg("pib", 16, 0);
         var band = m.Reg("band", d, 0);
         var oct = m.Reg("oct", d, 0);
@@ -71,13 +76,16 @@ public static class WeightLoader
         var bank1 = m.Pipe("bank1", loadBank.Q);
         var last1 = m.Pipe("last1", loading.And(lastRow), 0);
 
+        // Any non-zero weight in the bank so far, this row's included (row 0 starts afresh).
+        var nonzeroSoFar = m.Wire("nonzero_so_far", rdData.ReduceOr().Or(row1.Ne(0).And(nonzero.Q)));
+
         Expr freed = passEnd;
         for (int k = 0; k < drainDelay; k++) freed = m.Pipe($"pass_end_{k}", freed, 0);
         var released = m.Wire("released", freed);
 
         m.Comb(b =>
         {
-            foreach (var r in new[] { state, row, loadBank, takeBank, freeBank, ready0, ready1, free0, free1, pib, band, oct, wptr, octBase })
+            foreach (var r in new[] { state, row, loadBank, takeBank, freeBank, ready0, ready1, free0, free1, zero0, zero1, nonzero, pib, band, oct, wptr, octBase })
                 b.Hold(r);
             b.If(state.Q.Eq(Idle).And(start), t =>
             {
@@ -121,8 +129,9 @@ public static class WeightLoader
                     });
                 });
             });
-            b.If(last1.And(!bank1), t => t.Set(ready0.D, 1));
-            b.If(last1.And(bank1), t => t.Set(ready1.D, 1));
+            b.If(we1, t => t.Set(nonzero.D, nonzeroSoFar));
+            b.If(last1.And(!bank1), t => { t.Set(ready0.D, 1); t.Set(zero0.D, !nonzeroSoFar); });
+            b.If(last1.And(bank1), t => { t.Set(ready1.D, 1); t.Set(zero1.D, !nonzeroSoFar); });
             b.If(take, t =>
             {
                 t.Set(takeBank.D, !takeBank.Q);
@@ -142,6 +151,7 @@ public static class WeightLoader
         m.Assign(wtBank, bank1);
         m.Assign(wtData, rdData);
         m.Assign(ready, Expr.Cat(ready1.Q, ready0.Q));
+        m.Assign(zero, Expr.Cat(zero1.Q, zero0.Q));
         m.Assign(busy, state.Q.Ne(Idle).Or(we1));
         m.Clocked(clk, rstN);
         return m;

@@ -27,6 +27,8 @@ public sealed class EngineImage
     /// <summary>The DRAM bytes from <see cref="EngineSchedule.WeightDramBase"/> words on.</summary>
     public byte[] WeightBytes { get; }
     public IReadOnlyList<BigInteger> Parameters { get; }
+    /// <summary>The convolution passes whose weights are all zero (the engine skips them).</summary>
+    public ZeroPasses ZeroPasses { get; init; } = ZeroPasses.None;
 
     public static IReadOnlyList<BigInteger> EncodeProgram(EngineSchedule schedule)
     {
@@ -47,8 +49,11 @@ public sealed class EngineImage
         int rows = c.Rows, cols = c.Cols, wordBytes = c.DramWordBytes;
         var weightBytes = new byte[schedule.WeightWords * wordBytes];
         var parameters = new BigInteger[schedule.ParamWords];
-        foreach (var op in schedule.Ops.Where(o => o.Opcode == Opcode.Conv))
+        var zeroPasses = new ZeroPasses();
+        for (int layer = 0; layer < schedule.Ops.Count; layer++)
         {
+            var op = schedule.Ops[layer];
+            if (op.Opcode != Opcode.Conv) continue;
             if (!convs.TryGetValue(op.Node, out var q))
                 throw new ScheduleException($"layer '{op.Node}': no quantized weights");
             int cout = op.Output.Shape.Channels, cin = op.Input.Shape.Channels, k = op.Kernel;
@@ -66,8 +71,10 @@ public sealed class EngineImage
             var logical = op.Input.LogicalChannels(rows);
             int groups = op.Input.Groups;
             long word = op.WeightBase - schedule.WeightDramBase;
+            var zero = new bool[op.OutputTiles][];
             for (int tile = 0; tile < op.OutputTiles; tile++)
             {
+                long tileWord = word;
                 for (int g = 0; g < groups; g++)
                     for (int ky = 0; ky < k; ky++)
                         for (int kx = 0; kx < k; kx++)
@@ -80,6 +87,10 @@ public sealed class EngineImage
                                     if (ic >= 0 && oc < cout) weightBytes[word * wordBytes + col] = (byte)weight(oc, ic, ky, kx);
                                 }
                             }
+                // A pass is Rows consecutive words (one per array row); all zero, the feeder may skip it.
+                zero[tile] = new bool[op.PassesPerBand];
+                for (int pass = 0; pass < op.PassesPerBand; pass++)
+                    zero[tile][pass] = !weightBytes.AsSpan((int)((tileWord + (long)pass * rows) * wordBytes), rows * wordBytes).ContainsAnyExcept((byte)0);
                 var p = BigInteger.Zero;
                 for (int col = 0; col < cols; col++)
                 {
@@ -93,6 +104,7 @@ public sealed class EngineImage
                 }
                 parameters[op.ParamBase + tile] = p;
             }
+            zeroPasses.Set(layer, zero);
         }
         foreach (var op in schedule.Ops.Where(o => o.Opcode == Opcode.AvgPool))
         {
@@ -104,7 +116,7 @@ public sealed class EngineImage
                     << (cols * EngineConfig.BiasBits + col * EngineConfig.RequantLaneBits);
             parameters[op.ParamBase] = p;
         }
-        return new EngineImage(EncodeProgram(schedule), weightBytes, parameters);
+        return new EngineImage(EncodeProgram(schedule), weightBytes, parameters) { ZeroPasses = zeroPasses };
     }
 
     /// <summary>The program as the fetch unit reads it from DRAM: each word in <see cref="InstructionFormat.DramBytes"/> little-endian bytes.</summary>

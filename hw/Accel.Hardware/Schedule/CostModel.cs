@@ -44,11 +44,35 @@ public static class CostModel
     }
 
     /// <summary>
+    /// A band some of whose passes are skipped (<paramref name="zero"/>: the feeder skips a zero pass
+    /// that is neither first nor last). A skipped pass is a pass of no pixels: one cycle, then its
+    /// bank goes through the same release delay, so pass n+2 waits for pass n as in
+    /// <see cref="BandCycles(EngineConfig, long, long)"/>, pass by pass instead of on average.
+    /// </summary>
+    public static long BandCycles(EngineConfig c, long pixels, bool[] zero)
+    {
+        int passes = zero.Length;
+        long refill = 2L * c.Rows + c.Cols + 7;
+        long Pixels(int n) => n > 0 && n < passes - 1 && zero[n] ? 0 : pixels;
+        var start = new long[passes];
+        for (int n = 1; n < passes; n++)
+        {
+            start[n] = start[n - 1] + Pixels(n - 1) + 1;
+            if (n >= 2) start[n] = Math.Max(start[n], start[n - 2] + Pixels(n - 2) + refill);
+        }
+        long end = start[^1] + Pixels(passes - 1) + 1;
+        // The next band's first pass needs this band's second-to-last bank refilled.
+        return passes >= 2 ? Math.Max(end, start[^2] + Pixels(passes - 2) + refill) : end;
+    }
+
+    /// <summary>
     /// Busy cycles of one convolution instruction, band by band in execution order: a band's
     /// first pass waits for its accumulator bank (drained two bands earlier); the drain of a band
     /// starts once its last pixel is accumulated and the previous drain is done, one cycle per pixel.
+    /// <paramref name="zeroPasses"/> gives, per tile of the instruction, its zero passes (null: none).
     /// </summary>
-    public static long ConvBusy(EngineConfig c, int outH, int outW, int outputTiles, int bandRows, int passesPerBand)
+    public static long ConvBusy(EngineConfig c, int outH, int outW, int outputTiles, int bandRows, int passesPerBand,
+        Func<int, bool[]?>? zeroPasses = null)
     {
         long feederFree = c.Rows + LoadHandshake;
         var bankFree = new long[2];
@@ -59,7 +83,8 @@ public static class CostModel
             {
                 int pixels = Math.Min(bandRows, outH - y0) * outW;
                 long start = Math.Max(feederFree, bankFree[band % 2]);
-                long end = start + BandCycles(c, pixels, passesPerBand);
+                var zero = zeroPasses?.Invoke(tile);
+                long end = start + (ZeroPasses.Skipped(zero) > 0 ? BandCycles(c, pixels, zero!) : BandCycles(c, pixels, passesPerBand));
                 feederFree = end;
                 long accumulated = end + FeedStages + c.ArrayLatency;
                 long drainStart = Math.Max(accumulated, drainEnd) + 1;
@@ -98,9 +123,13 @@ public static class CostModel
     /// completed; the final stores go to the last layer) and summed per layer, as cosim measures.
     /// </summary>
     public static (List<EngineInstruction> Program, List<ScheduledOp> Layers, long Total) Simulate(
-        EngineConfig c, MemoryModel m, IReadOnlyList<EngineInstruction> program, IReadOnlyList<ScheduledOp> layers)
+        EngineConfig c, MemoryModel m, IReadOnlyList<EngineInstruction> program, IReadOnlyList<ScheduledOp> layers,
+        ZeroPasses? zeroPasses = null)
     {
-        var timeline = new Timeline(c, m);
+        // A convolution instruction's tiles start at its parameter word's offset in the layer's.
+        Func<EngineInstruction, int, bool[]?>? zero = zeroPasses is null ? null
+            : (insn, tile) => zeroPasses.Tile(insn.Layer, (int)(insn.Fields["par_base"] - layers[insn.Layer].ParamBase) + tile);
+        var timeline = new Timeline(c, m, zero);
         var timed = new List<EngineInstruction>(program.Count);
         var attributed = new long[layers.Count];
         long lastCompute = 0;
@@ -153,7 +182,7 @@ public static class CostModel
     /// fetched, its unit is free and every unit it waits for has completed enough instructions.
     /// The program builder uses it to try candidate orders; <see cref="Simulate"/> to time a program.
     /// </summary>
-    internal sealed class Timeline(EngineConfig c, MemoryModel m)
+    internal sealed class Timeline(EngineConfig c, MemoryModel m, Func<EngineInstruction, int, bool[]?>? zeroPasses = null)
     {
         private readonly List<long>[] _completions = [[], [], []];
         private readonly long[] _unitFree = new long[3];
@@ -180,7 +209,7 @@ public static class CostModel
             {
                 Opcode.Load => LoadBusy(c, m, words, (int)insn.Fields["dma_chunks"]),
                 Opcode.Store => StoreBusy(c, m, words),
-                _ => Busy(c, insn),
+                _ => Busy(c, insn, zeroPasses),
             };
             long done = issue + StartLatency + busy + CompletionLatency;
             _completions[(int)unit].Add(done);
@@ -191,7 +220,7 @@ public static class CostModel
 
         public Timeline Clone()
         {
-            var copy = new Timeline(c, m) { _lastIssue = _lastIssue };
+            var copy = new Timeline(c, m, zeroPasses) { _lastIssue = _lastIssue };
             _queue.CopyTo(copy._queue);
             for (int u = 0; u < 3; u++)
             {
@@ -251,12 +280,13 @@ public static class CostModel
     /// <summary>Fetch unit: a pop (or the start pulse) returns credit, the next cycle's request spends it.</summary>
     public const int FetchRequest = 1;
 
-    private static long Busy(EngineConfig c, EngineInstruction insn)
+    private static long Busy(EngineConfig c, EngineInstruction insn, Func<EngineInstruction, int, bool[]?>? zeroPasses)
     {
         var f = insn.Fields;
         return insn.Opcode switch
         {
-            Opcode.Conv => ConvBusy(c, (int)f["out_h"], (int)f["out_w"], (int)f["oc_tiles"], (int)f["band_rows"], (int)f["passes_per_band"]),
+            Opcode.Conv => ConvBusy(c, (int)f["out_h"], (int)f["out_w"], (int)f["oc_tiles"], (int)f["band_rows"], (int)f["passes_per_band"],
+                zeroPasses is null ? null : tile => zeroPasses(insn, tile)),
             Opcode.MaxPool => MaxPoolBusy((int)f["in_groups"], (int)f["out_h"], (int)f["out_w"], (int)f["kernel"]),
             Opcode.AvgPool => AvgPoolBusy((int)f["in_groups"], (int)f["in_plane"]),
             _ => throw new ArgumentException($"no unit runs {insn.Opcode}"),

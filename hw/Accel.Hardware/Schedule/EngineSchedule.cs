@@ -104,6 +104,16 @@ public sealed record EngineSchedule(
 
     public static long ProgramPlacement(EngineConfig c, long dataWords) =>
         (dataWords * c.DramWordBytes + ProgramAlignment - 1) / ProgramAlignment * ProgramAlignment;
+    /// <summary>
+    /// The same program timed again knowing which passes the engine skips (their weights are all
+    /// zero): predictions per instruction, per layer and in total.
+    /// </summary>
+    public EngineSchedule Retimed(ZeroPasses zeroPasses)
+    {
+        var (timed, costed, total) = CostModel.Simulate(Config, Memory, Instructions, Ops, zeroPasses);
+        return this with { Instructions = timed, Ops = costed, PredictedCycles = total };
+    }
+
     public long DramReadBytes => Ops.Sum(o => o.DramReadBytes);
     public long DramWriteBytes => Ops.Sum(o => o.DramWriteBytes);
 }
