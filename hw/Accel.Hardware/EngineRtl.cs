@@ -8,7 +8,7 @@ namespace Accel.Hardware;
 /// <summary>The module tree of one engine, leaves first, and the hand-written primitives it instantiates.</summary>
 public static class EngineRtl
 {
-    public const string GeneratorVersion = "accel-gen 0.5.0";
+    public const string GeneratorVersion = "accel-gen 0.6.0";
     /// <summary>Hand-written primitives under hw/rtl/ that every engine instantiates.</summary>
     public static readonly IReadOnlyList<string> Primitives = ["sdp_ram.v"];
 
@@ -29,6 +29,7 @@ public static class EngineRtl
             WeightLoader.Build(config),
             PoolUnit.Build(config),
             AvgPoolUnit.Build(config),
+            .. SparseWeightStream.Supported(config) ? [SparseDecoder.Build(config)] : Array.Empty<Module>(),
             DmaLoad.Build(config),
             DmaStore.Build(config),
             InstructionFetch.Build(config, format),

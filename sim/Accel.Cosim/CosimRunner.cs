@@ -25,6 +25,8 @@ public sealed record CosimOptions
     public string? CacheRoot { get; init; }
     /// <summary>Called as compute instructions complete: (instructions done, cycle).</summary>
     public Action<long, long>? ComputeProgress { get; init; }
+    /// <summary>Decode on load: weight loads whose sparse stream is smaller than their dense words read the stream (<see cref="SparseWeightLoads"/>).</summary>
+    public bool SparseWeights { get; init; }
 }
 
 /// <summary>The first element where the RTL and the golden model differ, and how many differ in that tensor.</summary>
@@ -39,6 +41,12 @@ public sealed record LayerResult(string Node, string Layer, string Op, long Cycl
     long PredictedCycles, bool BitExact, Mismatch? FirstMismatch)
 {
     public double Utilization => Cycles == 0 ? 0 : (double)IdealCycles / Cycles;
+    /// <summary>DRAM beats the layer's weight loads read (a sparse load's stream, a dense load's words).</summary>
+    public long WeightLoadBeats { get; init; }
+    /// <summary>Cycles the load unit was busy with the layer's sparse loads (measured).</summary>
+    public long DecodeCycles { get; init; }
+    /// <summary>How many of the layer's weight loads were sparse.</summary>
+    public int SparseLoads { get; init; }
 }
 
 public sealed record CosimResult(
@@ -86,8 +94,15 @@ public static class CosimRunner
         }.Build();
 
         var image = EngineImage.Build(schedule, convs, poolRequant);
-        // The engine skips passes whose weights are all zero; the prediction must know which.
-        if (image.ZeroPasses.Count > 0) schedule = schedule.Retimed(image.ZeroPasses);
+        IReadOnlyList<BigInteger> program = image.Program;
+        byte[] weightBytes = image.WeightBytes;
+        if (options.SparseWeights)
+        {
+            var sparse = SparseWeightLoads.Apply(schedule, image.WeightBytes);
+            (schedule, program, weightBytes) = (sparse.Schedule, sparse.Program, sparse.WeightBytes);
+        }
+        // The engine skips passes whose weights are all zero and decodes sparse loads; the prediction must know which.
+        if (image.ZeroPasses.Count > 0 || options.SparseWeights) schedule = schedule.Retimed(image.ZeroPasses);
         var format = schedule.Format;
         int hostBytes = Top.HostBits(c) / 8, lanes = c.Lanes, wordBytes = c.DramWordBytes;
         var inputPlacement = schedule.Tensors[schedule.InputTensor];
@@ -98,8 +113,8 @@ public static class CosimRunner
         {
             w.DramSize((ulong)schedule.DramBytes);
             w.DramWrite((ulong)(inputPlacement.Base * wordBytes), EngineImage.ToDram(inputPlacement.Pack(input, lanes), lanes, wordBytes));
-            if (image.WeightBytes.Length > 0) w.DramWrite((ulong)(schedule.WeightDramBase * wordBytes), image.WeightBytes);
-            w.DramWrite((ulong)schedule.ProgramDramBase, EngineImage.ProgramDram(image.Program, format));
+            if (weightBytes.Length > 0) w.DramWrite((ulong)(schedule.WeightDramBase * wordBytes), weightBytes);
+            w.DramWrite((ulong)schedule.ProgramDramBase, EngineImage.ProgramDram(program, format));
             w.Write(HostMemory.Registers, Top.RegProgramAddress, Words([schedule.ProgramDramBase, schedule.ProgramBytes], hostBytes));
             if (image.Parameters.Count > 0) w.Write(HostMemory.ChannelParams, 0, Words(image.Parameters, hostBytes));
             w.Run((ulong)Math.Max(1_000_000, schedule.PredictedCycles * 4));
@@ -145,6 +160,28 @@ public static class CosimRunner
         }
         if (schedule.Ops.Count > 0) cycles[^1] += (long)run.Cycles - previousCycle;
 
+        // Weight loads: the beats they read, and the load unit's busy time on the sparse ones (from its busy count at each load's completion).
+        var loads = schedule.Instructions.Where(i => i.Unit == Unit.Load).ToList();
+        var loadEvents = run.Events.Where(e => e.Unit == (int)Unit.Load).ToList();
+        if (loadEvents.Count != loads.Count)
+            throw new CosimException($"the engine completed {loadEvents.Count} loads, the program has {loads.Count}");
+        var weightBeats = new long[schedule.Ops.Count];
+        var decode = new long[schedule.Ops.Count];
+        var sparseLoads = new int[schedule.Ops.Count];
+        ulong previousLoadBusy = 0;
+        for (int i = 0; i < loads.Count; i++)
+        {
+            var f = loads[i].Fields;
+            long busy = (long)(loadEvents[i].LoadBusyCycles - previousLoadBusy);
+            previousLoadBusy = loadEvents[i].LoadBusyCycles;
+            if (f["dma_mem"] != InstructionFormat.DmaWeights) continue;
+            bool sparse = f.GetValueOrDefault("dma_sparse") == 1;
+            weightBeats[loads[i].Layer] += sparse ? f["dma_src_beats"] : f["dma_chunks"] * f["dma_chunk_words"] * c.BeatsPerWord;
+            if (!sparse) continue;
+            decode[loads[i].Layer] += busy;
+            sparseLoads[loads[i].Layer]++;
+        }
+
         Mismatch? first = null;
         var layerResults = new List<LayerResult>();
         for (int i = 0; i < schedule.Ops.Count; i++)
@@ -153,7 +190,7 @@ public static class CosimRunner
             var mismatch = Compare(op.Node, op.Output, expected, got);
             first ??= mismatch;
             layerResults.Add(new LayerResult(op.Node, op.Layer, op.Opcode.ToString(), cycles[i], active[i], op.Cost.IdealCycles, op.Cost.Cycles,
-                mismatch is null, mismatch));
+                mismatch is null, mismatch) { WeightLoadBeats = weightBeats[i], DecodeCycles = decode[i], SparseLoads = sparseLoads[i] });
         }
         // Concats have no instruction: check them as tensors too.
         foreach (var t in outputs.Where(t => schedule.Ops.All(o => o.Node != t.Name)))

@@ -231,11 +231,14 @@ std::vector<Command> parseStimulus(const std::vector<std::uint8_t>& bytes, std::
     }
 }
 
-// One completion of a unit's instruction (0 load, 1 compute, 2 store).
+// One completion of a unit's instruction (0 load, 1 compute, 2 store). loadBusyCycles is the
+// load unit's busy count at that cycle: consecutive load events give each load's busy time (for
+// a sparse load, the decoding).
 struct Event {
     std::uint8_t unit;
     std::uint64_t cycle;
     std::uint32_t activeCycles;
+    std::uint32_t loadBusyCycles;
 };
 
 struct RunRecord {
@@ -330,7 +333,7 @@ class Bench {
             const std::uint8_t done[3] = {top_->load_done_o, top_->compute_done_o, top_->store_done_o};
             for (std::uint8_t u = 0; u < 3; ++u) {
                 if (!done[u]) continue;
-                record.events.push_back({u, cycle, top_->active_cycles_o});
+                record.events.push_back({u, cycle, top_->active_cycles_o, top_->load_busy_cycles_o});
                 if (u == 1 && progress_) {
                     std::printf("PROGRESS %" PRIu64 " %" PRIu64 "\n", ++computeDone, cycle);
                     std::fflush(stdout);
@@ -580,8 +583,9 @@ bool writeReport(const std::string& path, const std::vector<RunRecord>& runs, st
         std::fprintf(f, "%s\n  {\"cycles\": %" PRIu64 ", \"activeCycles\": %u, \"timedOut\": %s, \"events\": [",
                      r ? "," : "", run.cycles, run.activeCycles, run.timedOut ? "true" : "false");
         for (std::size_t i = 0; i < run.events.size(); ++i) {
-            std::fprintf(f, "%s{\"unit\": %u, \"cycle\": %" PRIu64 ", \"activeCycles\": %u}", i ? ", " : "",
-                         static_cast<unsigned>(run.events[i].unit), run.events[i].cycle, run.events[i].activeCycles);
+            std::fprintf(f, "%s{\"unit\": %u, \"cycle\": %" PRIu64 ", \"activeCycles\": %u, \"loadBusyCycles\": %u}", i ? ", " : "",
+                         static_cast<unsigned>(run.events[i].unit), run.events[i].cycle, run.events[i].activeCycles,
+                         run.events[i].loadBusyCycles);
         }
         std::fprintf(f, "]}");
     }

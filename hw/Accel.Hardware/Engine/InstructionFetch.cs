@@ -21,7 +21,7 @@ public static class InstructionFetch
     {
         int ib = format.Bits, beats = format.DramBeats, dramBits = c.DramBits, beatBytes = dramBits / 8;
         int da = EngineConfig.DramAddressBits, bb = c.BurstCountBits, qa = c.FetchQueueAddressBits;
-        int capacity = c.FetchQueueDepth * beats, cb = EngineConfig.Log2Ceil(capacity + 1);
+        int capacity = c.FetchQueueDepth * beats;
         int beatShift = EngineConfig.Log2Ceil(beatBytes);
         var m = new Module(Name).Describe(
             "Instruction fetch: the program streams from DRAM (own read port) into a queue the controller pops.",
@@ -44,12 +44,11 @@ public static class InstructionFetch
         // ---- requester ----
         var addr = m.Reg("addr", da, 0);
         var left = m.Reg("beats_left", da, 0);
-        var credit = m.Reg("credit", cb, 0);
+        var credit = BeatCredit.Declare(m, capacity);
         var burstMax = Expr.Lit(da, c.DramBurstBeats);
         var lastBurst = m.Wire("last_burst", left.Q.Le(burstMax));
         var burst = m.Wire("burst", Expr.Mux(lastBurst, left.Q.Fit(bb), Expr.Lit(bb, c.DramBurstBeats)));
-        int cmpBits = Math.Max(cb, bb);
-        var requesting = m.Wire("requesting", left.Q.Ne(0).And(credit.Q.Zext(cmpBits).Ge(burst.Zext(cmpBits))));
+        var requesting = m.Wire("requesting", left.Q.Ne(0).And(credit.Covers(burst)));
         var fire = m.Wire("req_fire", requesting.And(reqReady));
         var progBytes = beatShift == 0 ? progBytesIn
             : m.PartlyUsedWire("prog_bytes", progBytesIn, "The program is whole beats: the bytes below one beat are not counted.");
@@ -72,7 +71,7 @@ public static class InstructionFetch
 
         m.Comb(b =>
         {
-            foreach (var r in new[] { addr, left, credit, beat, word, wrPtr, rdPtr, count })
+            foreach (var r in new[] { addr, left, beat, word, wrPtr, rdPtr, count })
                 if (r is not null) b.Hold(r);
             b.If(fire, t =>
             {
@@ -80,9 +79,7 @@ public static class InstructionFetch
                 t.Set(left.D, left.Q - burst.Zext(da));
             });
             // A request spends its beats' credit; a pop returns a whole instruction's.
-            var spent = Expr.Mux(fire, burst.Zext(cb), Expr.Lit(cb, 0));
-            var returned = Expr.Mux(pop, Expr.Lit(cb, beats), Expr.Lit(cb, 0));
-            b.Set(credit.D, credit.Q - spent + returned);
+            credit.Update(b, fire, burst, Expr.Mux(pop, Expr.Lit(credit.Bits, beats), Expr.Lit(credit.Bits, 0)));
             b.If(dataValid, t =>
             {
                 if (word is not null && beat is not null)
@@ -100,7 +97,7 @@ public static class InstructionFetch
             {
                 t.Set(addr.D, progAddr);
                 t.Set(left.D, programBeats);
-                t.Set(credit.D, capacity);
+                credit.Restart(t);
                 if (beat is not null) t.Set(beat.D, 0);
                 t.Set(wrPtr.D, 0); t.Set(rdPtr.D, 0); t.Set(count.D, 0);
             });

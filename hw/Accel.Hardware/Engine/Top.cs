@@ -49,6 +49,7 @@ public static class Top
         var computeDoneOut = m.Output("compute_done_o");
         var storeDoneOut = m.Output("store_done_o");
         var activeOut = m.Output("active_cycles_o", 32);
+        var loadCyclesOut = m.Output("load_busy_cycles_o", 32);
         var dramRdReqValid = m.Output("dram_rd_req_valid_o");
         var dramRdReqReady = m.Input("dram_rd_req_ready_i");
         var dramRdReqAddr = m.Output("dram_rd_req_addr_o", da);
@@ -101,7 +102,9 @@ public static class Top
             "kernel", "stride", "pad", "pad_top", "oc_tiles", "bands", "band_rows", "band_out_step", "wgt_base", "wgt_oct_stride",
             "passes_per_band", "par_base", "lo", "hi",
         }.ToDictionary(n => n, n => Field(computeInsn, "c", n));
+        bool sparseLoads = SparseWeightStream.Supported(c);
         var fl = new[] { "dma_dram", "dma_dram_stride", "dma_mem", "dma_base", "dma_chip_stride", "dma_chunks", "dma_chunk_words" }
+            .Concat(sparseLoads ? ["dma_sparse", "dma_src_beats"] : [])
             .ToDictionary(n => n, n => Field(loadInsn, "l", n));
         var fs = new[] { "dma_dram", "dma_dram_stride", "dma_chunks", "dma_chunk_words" }.ToDictionary(n => n, n => Field(storeInsn, "s", n));
         fs["dma_base"] = Field(storeInsn, "s", "dma_base", oab);
@@ -142,13 +145,15 @@ public static class Top
         var loadWrMem = m.Wire("load_wr_mem");
         var loadWrAddr = m.PartlyUsedWire("load_wr_addr", ca, "Each buffer takes the low bits of the load address it is as deep as.");
         var loadWrData = m.Wire("load_wr_data", actBits);
-        m.Instantiate(DmaLoad.Name, "u_dma_load", null,
+        (string, Expr?)[] sparseFields = sparseLoads ? [("sparse_i", fl["dma_sparse"]), ("src_beats_i", fl["dma_src_beats"])] : [];
+        m.Instantiate(DmaLoad.Name, "u_dma_load", null, [
             ("clk_i", clk), ("rst_ni", rstN), ("start_i", loadStart),
             ("dram_i", fl["dma_dram"]), ("dram_stride_i", fl["dma_dram_stride"]), ("mem_i", fl["dma_mem"]),
             ("chip_base_i", fl["dma_base"]), ("chip_stride_i", fl["dma_chip_stride"]), ("chunks_i", fl["dma_chunks"]), ("chunk_words_i", fl["dma_chunk_words"]),
+            .. sparseFields,
             ("rd_req_valid_o", dramRdReqValid), ("rd_req_ready_i", dramRdReqReady), ("rd_req_addr_o", dramRdReqAddr), ("rd_req_beats_o", dramRdReqBeats),
             ("rd_data_valid_i", dramRdValid), ("rd_data_i", dramRdData),
-            ("wr_en_o", loadWrEn), ("wr_mem_o", loadWrMem), ("wr_addr_o", loadWrAddr), ("wr_data_o", loadWrData), ("busy_o", loadBusy));
+            ("wr_en_o", loadWrEn), ("wr_mem_o", loadWrMem), ("wr_addr_o", loadWrAddr), ("wr_data_o", loadWrData), ("busy_o", loadBusy)]);
 
         // ---- weights ----
         var wgtRdEn = m.Wire("wgt_rd_en");
@@ -331,6 +336,10 @@ public static class Top
         var active = m.Reg("active_cycles", 32, 0);
         m.Assign(active.D, Expr.Mux(start, Expr.Lit(32, 0), active.Q + Expr.Cat(Expr.Lit(31, 0), tagValid)));
         m.Assign(activeOut, active.Q);
+        // Cycles the load unit was busy since the last start: the harness times each load (a sparse one's decoding) by it.
+        var loadCycles = m.Reg("load_busy_cycles", 32, 0);
+        m.Assign(loadCycles.D, Expr.Mux(start, Expr.Lit(32, 0), loadCycles.Q + Expr.Cat(Expr.Lit(31, 0), loadBusy)));
+        m.Assign(loadCyclesOut, loadCycles.Q);
         m.Clocked(clk, rstN);
         return m;
     }

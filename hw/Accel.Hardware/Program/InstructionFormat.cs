@@ -56,6 +56,9 @@ public sealed class InstructionFormat
             // Load / store: chunks x chunk_words words between DRAM (byte address, byte stride) and a buffer.
             ("dma_dram", da, false), ("dma_dram_stride", da, false), ("dma_mem", 1, false),
             ("dma_base", ca, false), ("dma_chip_stride", ca, false), ("dma_chunks", d, false), ("dma_chunk_words", ca + 1, false),
+            // A sparse load reads dma_src_beats beats of a sparse weight stream from dma_dram and
+            // decodes them into dma_chunks * dma_chunk_words words written from dma_base on.
+            ("dma_sparse", 1, false), ("dma_src_beats", SourceBeatBits(config), false),
         };
         var fields = new List<InstructionField>();
         int offset = 0;
@@ -75,6 +78,9 @@ public sealed class InstructionFormat
         if ((long)config.FetchQueueDepth * DramBeats < config.DramBurstBeats)
             throw new ConfigException("fetchQueueDepth", $"{config.FetchQueueDepth} instructions of {DramBeats} DRAM beats hold fewer beats than one burst of {config.DramBurstBeats}");
     }
+
+    /// <summary>Width of dma_src_beats: the beats of a sparse stream for a whole weight buffer.</summary>
+    public static int SourceBeatBits(EngineConfig c) => EngineConfig.Log2Ceil(SparseWeightStream.MaxSourceBeats(c) + 1);
 
     /// <summary>Width of the completion counters the wait fields compare against.</summary>
     public const int WaitBits = 16;

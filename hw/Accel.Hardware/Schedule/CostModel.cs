@@ -110,6 +110,24 @@ public static class CostModel
         return LoadSetup + m.ReadLatency + (long)Math.Ceiling(beats / rate) + LoadTail;
     }
 
+    /// <summary>Sparse load: a beat's FIFO write and read before the decoder sees it; the codebook read and byte select before the write.</summary>
+    public const int SparseFifoStages = 2, SparseDecodeStages = 2;
+
+    /// <summary>
+    /// A sparse load of <paramref name="sourceBeats"/> beats: they stream in at the port's rate; the
+    /// decoder takes the codebook a beat per cycle, then needs <paramref name="decodeCycles"/>
+    /// (a word per cycle, a beat per cycle; <see cref="EngineInstruction.SparseDecodeCycles"/>), so
+    /// it finishes with the last beat or its own work, whichever is later, plus its pipeline.
+    /// </summary>
+    public static long SparseLoadBusy(EngineConfig c, MemoryModel m, long sourceBeats, long decodeCycles)
+    {
+        double inFlight = (double)m.MaxOutstandingReads * c.DramBurstBeats / (m.ReadLatency + c.DramBurstBeats);
+        double rate = Math.Min(m.BeatsPerCycle, inFlight);
+        long codebook = Program.SparseWeightStream.CodebookBeats(c.DramBits);
+        long stream = Math.Max((long)Math.Ceiling(sourceBeats / rate), (long)Math.Ceiling(codebook / rate) + decodeCycles);
+        return LoadSetup + m.ReadLatency + SparseFifoStages + stream + SparseDecodeStages + LoadTail;
+    }
+
     public static long StoreBusy(EngineConfig c, MemoryModel m, long words) =>
         StoreSetup + (long)Math.Ceiling(words * c.BeatsPerWord / m.BeatsPerCycle) + m.WriteLatency + StoreTail;
 
@@ -155,7 +173,10 @@ public static class CostModel
                     attributed[l] += done - CompletionLatency - lastCompute;
                     lastCompute = done - CompletionLatency;
                     break;
-                case Unit.Load: loadBusy[l] += busy; read[l] += words * c.DramWordBytes; break;
+                case Unit.Load:
+                    loadBusy[l] += busy;
+                    read[l] += insn.Fields.GetValueOrDefault("dma_sparse") == 1 ? insn.Fields["dma_src_beats"] * (c.DramBits / 8) : words * c.DramWordBytes;
+                    break;
                 case Unit.Store: storeBusy[l] += busy; written[l] += words * c.DramWordBytes; break;
             }
         }
@@ -207,6 +228,7 @@ public static class CostModel
             long words = insn.Fields.GetValueOrDefault("dma_chunks") * insn.Fields.GetValueOrDefault("dma_chunk_words");
             long busy = insn.Opcode switch
             {
+                Opcode.Load when insn.Fields.GetValueOrDefault("dma_sparse") == 1 => SparseLoadBusy(c, m, insn.Fields["dma_src_beats"], insn.SparseDecodeCycles),
                 Opcode.Load => LoadBusy(c, m, words, (int)insn.Fields["dma_chunks"]),
                 Opcode.Store => StoreBusy(c, m, words),
                 _ => Busy(c, insn, zeroPasses),

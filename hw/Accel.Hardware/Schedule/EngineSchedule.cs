@@ -60,6 +60,12 @@ public sealed record EngineInstruction(Opcode Opcode, int Layer, IReadOnlyDictio
     public long PredictedDuration { get; init; }
     public long PredictedIssue { get; init; }
     public long PredictedCompletion { get; init; }
+    /// <summary>
+    /// A sparse load (dma_sparse = 1): the cycles its decoder needs after the codebook, one per
+    /// word or the word's entry beats if more (<see cref="Program.SparseWeightStream.DecodeCycles"/>).
+    /// The stream depends on the weights, so the host sets it with the patch; the cost model reads it.
+    /// </summary>
+    public long SparseDecodeCycles { get; init; }
     public Unit Unit => Opcode.UnitOf();
     /// <summary>DRAM bytes moved (loads and stores).</summary>
     public long DramBytes => Opcode is Opcode.Load or Opcode.Store

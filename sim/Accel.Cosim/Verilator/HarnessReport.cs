@@ -2,8 +2,11 @@ using System.Text.Json;
 
 namespace Accel.Cosim.Verilator;
 
-/// <summary>One unit completing an instruction (<see cref="Unit"/>: 0 load, 1 compute, 2 store) at a cycle of its run.</summary>
-public sealed record UnitEvent(int Unit, ulong Cycle, ulong ActiveCycles);
+/// <summary>
+/// One unit completing an instruction (<see cref="Unit"/>: 0 load, 1 compute, 2 store) at a cycle of its run;
+/// <see cref="LoadBusyCycles"/> is the load unit's busy count then (the difference between load events is a load's busy time).
+/// </summary>
+public sealed record UnitEvent(int Unit, ulong Cycle, ulong ActiveCycles, ulong LoadBusyCycles = 0);
 
 /// <summary>The memory model's counters over the whole simulation: the data port's, then the instruction port's reads.</summary>
 public sealed record DramCounters(ulong ReadRequests, ulong ReadBeats, ulong WriteBeats, ulong InstructionReadRequests = 0, ulong InstructionReadBeats = 0);
@@ -66,7 +69,8 @@ public sealed record HarnessReport(
         Required(run, "activeCycles").GetUInt64(),
         Required(run, "timedOut").GetBoolean(),
         [.. Required(run, "events").EnumerateArray().Select(i => new UnitEvent(
-            Required(i, "unit").GetInt32(), Required(i, "cycle").GetUInt64(), Required(i, "activeCycles").GetUInt64()))]);
+            Required(i, "unit").GetInt32(), Required(i, "cycle").GetUInt64(), Required(i, "activeCycles").GetUInt64(),
+            i.TryGetProperty("loadBusyCycles", out var load) ? load.GetUInt64() : 0))]);
 
     private static JsonElement Required(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) ? value : throw new FormatException($"missing \"{name}\"");

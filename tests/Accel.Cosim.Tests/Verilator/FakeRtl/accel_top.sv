@@ -32,6 +32,7 @@ module accel_top #(
   output logic                      compute_done_o,
   output logic                      store_done_o,
   output logic [31:0]               active_cycles_o,
+  output logic [31:0]               load_busy_cycles_o,
   output logic                      dram_rd_req_valid_o,
   input  logic                      dram_rd_req_ready_i,
   output logic [31:0]               dram_rd_req_addr_o,
@@ -205,6 +206,7 @@ module accel_top #(
   assign compute_done_o      = compute_done_q;
   assign store_done_o        = store_done_q;
   assign active_cycles_o     = active_q;
+  assign load_busy_cycles_o  = 32'd0;  // the fake's loads are not timed
   assign dram_rd_req_valid_o = state_q == StRequest;
   assign dram_rd_req_addr_o  = src;
   assign dram_rd_req_beats_o = beats;
