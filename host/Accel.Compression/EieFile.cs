@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using System.Text;
 using Accel.Model.Arithmetic;
 using Accel.Model.Networks;
 using Accel.Model.Quantized;
@@ -43,7 +42,7 @@ public static class EieFile
     {
         var q = model.Model;
         var convs = q.Network.Convolutions.ToList();
-        var file = new ByteWriter();
+        var file = new LittleEndianWriter();
         file.Bytes(Magic);
         file.U32(Version);
         file.U32((uint)(1 + convs.Count));
@@ -56,7 +55,7 @@ public static class EieFile
     /// <summary>Per-layer byte costs as <see cref="Serialize"/> lays them out (frame and name counted as header).</summary>
     public static LayerSizes Sizes(EieModel model, string layer) => LayerSection(model.Model.Convs[layer], model.Layers[layer], model.Huffman).Sizes;
 
-    private static void Section(ByteWriter file, ReadOnlySpan<byte> payload)
+    private static void Section(LittleEndianWriter file, ReadOnlySpan<byte> payload)
     {
         int start = file.Written.Length;
         file.U32((uint)payload.Length);
@@ -66,12 +65,8 @@ public static class EieFile
 
     private static byte[] ModelSection(QuantizedModel q)
     {
-        var w = new ByteWriter();
-        w.Str(NetworkJson.Serialize(q.Network));
-        w.Str(q.Preprocessing);
-        var names = new[] { Network.InputName }.Concat(q.Network.Nodes.Select(n => n.Name)).ToList();
-        w.U32((uint)names.Count);
-        foreach (var name in names) { w.Str(name); w.F32(q.TensorScales[name]); }
+        var w = new LittleEndianWriter();
+        QuantizedModelFile.WriteDescription(w, q);
         var pools = q.Network.Nodes.Where(n => n.Op is GlobalAvgPoolLayer).Select(n => n.Name).ToList();
         w.U32((uint)pools.Count);
         foreach (var p in pools) { w.Str(p); w.U16(q.PoolRequant[p].Multiplier); w.U8(q.PoolRequant[p].Shift); }
@@ -80,7 +75,7 @@ public static class EieFile
 
     private static (byte[] Payload, LayerSizes Sizes) LayerSection(QuantizedConv conv, EieLayer eie, bool huffman)
     {
-        var w = new ByteWriter();
+        var w = new LittleEndianWriter();
         bool uniformScale = conv.WeightScale.All(s => s.Equals(conv.WeightScale[0]));
         bool uniformRequant = conv.Requant.All(r => r == conv.Requant[0]);
         var flags = (huffman ? LayerFlags.Huffman : 0) | (uniformScale ? LayerFlags.UniformScale : 0) | (uniformRequant ? LayerFlags.UniformRequant : 0);
@@ -155,18 +150,12 @@ public static class EieFile
 
         long offset = HeaderBytes;
         var payload = NextSection(bytes, path, ref offset, "model section");
-        var r = new Reader(bytes, path, "model section", payload.Start, payload.End);
-        Network network;
-        try { network = NetworkJson.Parse(r.Str(), System.IO.Path.GetFileNameWithoutExtension(path)); }
-        catch (NetworkException e) { throw new EieFormatException(path, "model section", payload.Start, $"embedded network description: {e.Message}"); }
-        string preprocessing = r.Str();
-        var scales = new Dictionary<string, float>();
-        uint scaleCount = r.Count(8);
-        for (int i = 0; i < scaleCount; i++) scales[r.Str()] = r.F32();
+        var r = SectionReader(bytes, path, "model section", payload.Start, payload.End);
+        var (network, preprocessing, scales) = QuantizedModelFile.ReadDescription(r, path);
         var pools = new Dictionary<string, Requant>();
         uint poolCount = r.Count(7);
         for (int i = 0; i < poolCount; i++) pools[r.Str()] = new Requant(r.U16(), r.Shift($"pool {i}"));
-        r.End();
+        r.ExpectEnd();
 
         var convNodes = network.Convolutions.ToList();
         if (sectionCount != 1 + convNodes.Count)
@@ -179,7 +168,7 @@ public static class EieFile
             var node = convNodes[i];
             string section = $"layer '{node.Name}' (section {i + 1})";
             var p = NextSection(bytes, path, ref offset, section);
-            var (conv, eie, layerHuffman) = ReadLayer(new Reader(bytes, path, section, p.Start, p.End), node);
+            var (conv, eie, layerHuffman) = ReadLayer(SectionReader(bytes, path, section, p.Start, p.End), node);
             if (huffman is not null && huffman != layerHuffman)
                 throw new EieFormatException(path, section, p.Start, "mixes Huffman-coded and packed layers; a file uses one or the other");
             huffman = layerHuffman;
@@ -216,7 +205,7 @@ public static class EieFile
         return payload;
     }
 
-    private static (QuantizedConv, EieLayer, bool) ReadLayer(Reader r, Node node)
+    private static (QuantizedConv, EieLayer, bool) ReadLayer(LittleEndianReader r, Node node)
     {
         var conv = (ConvLayer)node.Op;
         long at = r.Offset;
@@ -273,67 +262,13 @@ public static class EieFile
                 gaps[e] = (byte)(v >> bits);
             }
         }
-        r.End();
+        r.ExpectEnd();
         var eie = new EieLayer(bits, rows, rowLength, codebook, rowEntries, indices, gaps);
         if (eie.Validate() is string problem) r.Fail(at, problem);
         return (new QuantizedConv(node.Name, eie.Decode(), bias, requant, scale), eie, huffman);
     }
 
-    private sealed class ByteWriter
-    {
-        private readonly MemoryStream _stream = new();
-        public ReadOnlySpan<byte> Written => _stream.GetBuffer().AsSpan(0, (int)_stream.Length);
-        public void Bytes(ReadOnlySpan<byte> b) => _stream.Write(b);
-        public void U8(byte v) => _stream.WriteByte(v);
-        public void U16(ushort v) { Span<byte> b = stackalloc byte[2]; BinaryPrimitives.WriteUInt16LittleEndian(b, v); Bytes(b); }
-        public void U32(uint v) { Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteUInt32LittleEndian(b, v); Bytes(b); }
-        public void I32(int v) { Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteInt32LittleEndian(b, v); Bytes(b); }
-        public void F32(float v) { Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteSingleLittleEndian(b, v); Bytes(b); }
-        public void Str(string s) { var b = Encoding.UTF8.GetBytes(s); U32((uint)b.Length); Bytes(b); }
-    }
-
     /// <summary>Reads one section's payload; every error names the section and the absolute byte offset.</summary>
-    private sealed class Reader(byte[] bytes, string path, string section, int start, int end)
-    {
-        public long Offset { get; private set; } = start;
-
-        public void Fail(long at, string message) => throw new EieFormatException(path, section, at, message);
-        public T Fail<T>(long at, string message) => throw new EieFormatException(path, section, at, message);
-
-        public ReadOnlySpan<byte> Bytes(int n)
-        {
-            if (n < 0 || Offset + n > end) Fail(Offset, $"needs {n} more bytes but the section ends at byte {end}");
-            var span = bytes.AsSpan((int)Offset, n);
-            Offset += n;
-            return span;
-        }
-
-        public byte U8() => Bytes(1)[0];
-        public ushort U16() => BinaryPrimitives.ReadUInt16LittleEndian(Bytes(2));
-        public uint U32() => BinaryPrimitives.ReadUInt32LittleEndian(Bytes(4));
-        public int I32() => BinaryPrimitives.ReadInt32LittleEndian(Bytes(4));
-        public float F32() => BinaryPrimitives.ReadSingleLittleEndian(Bytes(4));
-        public string Str() => Encoding.UTF8.GetString(Bytes((int)Count(1)));
-
-        public byte Shift(string what)
-        {
-            long at = Offset;
-            byte s = U8();
-            if (s is < Int8Arithmetic.MinShift or > Int8Arithmetic.MaxShift) Fail(at, $"{what}: shift {s} outside [{Int8Arithmetic.MinShift}, {Int8Arithmetic.MaxShift}]");
-            return s;
-        }
-
-        public uint Count(int minItemBytes)
-        {
-            long at = Offset;
-            uint n = U32();
-            if ((long)n * minItemBytes > end - Offset) Fail(at, $"count {n} is larger than the rest of the section can hold");
-            return n;
-        }
-
-        public void End()
-        {
-            if (Offset != end) Fail(Offset, $"{end - Offset} unexpected bytes at the end of the section");
-        }
-    }
+    private static LittleEndianReader SectionReader(byte[] bytes, string path, string section, int start, int end) =>
+        new(bytes, start, end, "section", (at, message) => new EieFormatException(path, section, at, message));
 }

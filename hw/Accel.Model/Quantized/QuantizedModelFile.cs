@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using System.Text;
 using Accel.Model.Arithmetic;
 using Accel.Model.Networks;
 
@@ -33,15 +32,10 @@ public static class QuantizedModelFile
 
     public static byte[] Serialize(QuantizedModel model)
     {
-        var w = new Writer();
+        var w = new LittleEndianWriter();
         w.Bytes(Magic);
         w.U32(Version);
-        w.Str(NetworkJson.Serialize(model.Network));
-        w.Str(model.Preprocessing);
-        // Scales in node order (input first) so the file is deterministic.
-        var names = new[] { Networks.Network.InputName }.Concat(model.Network.Nodes.Select(n => n.Name)).ToList();
-        w.U32((uint)names.Count);
-        foreach (var name in names) { w.Str(name); w.F32(model.TensorScales[name]); }
+        WriteDescription(w, model);
         var convs = model.Network.Convolutions.Select(n => model.Convs[n.Name]).ToList();
         w.U32((uint)convs.Count);
         foreach (var c in convs)
@@ -74,7 +68,7 @@ public static class QuantizedModelFile
 
     public static QuantizedModel Deserialize(byte[] bytes, string path)
     {
-        var r = new Reader(bytes, path);
+        var r = new LittleEndianReader(bytes, 0, bytes.Length - 4, "payload", (at, message) => new QuantizedModelFormatException(path, at, message));
         if (bytes.Length < Magic.Length + 8 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new QuantizedModelFormatException(path, 0, "not a quantized-model file (magic 'ACCELQ8' missing)");
         uint stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4));
@@ -88,14 +82,7 @@ public static class QuantizedModelFile
             throw new QuantizedModelFormatException(path, versionAt, $"version {version} is not supported (this build reads version {Version})");
 
         long jsonAt = r.Offset;
-        Networks.Network network;
-        try { network = NetworkJson.Parse(r.Str(), System.IO.Path.GetFileNameWithoutExtension(path)); }
-        catch (NetworkException e) { throw new QuantizedModelFormatException(path, jsonAt, $"embedded network description: {e.Message}"); }
-        string preprocessing = r.Str();
-
-        var scales = new Dictionary<string, float>();
-        uint scaleCount = r.Count(8);
-        for (int i = 0; i < scaleCount; i++) scales[r.Str()] = r.F32();
+        var (network, preprocessing, scales) = ReadDescription(r, path);
 
         var convs = new Dictionary<string, QuantizedConv>();
         uint convCount = r.Count(12);
@@ -109,15 +96,7 @@ public static class QuantizedModelFile
             var bias = new int[cout];
             for (int k = 0; k < cout; k++) bias[k] = r.I32();
             var requant = new Requant[cout];
-            for (int k = 0; k < cout; k++)
-            {
-                long at = r.Offset;
-                ushort m = r.U16();
-                byte s = r.U8();
-                if (s is < Int8Arithmetic.MinShift or > Int8Arithmetic.MaxShift)
-                    throw new QuantizedModelFormatException(path, at + 2, $"conv '{name}' channel {k}: shift {s} outside [{Int8Arithmetic.MinShift}, {Int8Arithmetic.MaxShift}]");
-                requant[k] = new Requant(m, s);
-            }
+            for (int k = 0; k < cout; k++) requant[k] = new Requant(r.U16(), r.Shift($"conv '{name}' channel {k}"));
             var wscale = new float[cout];
             for (int k = 0; k < cout; k++) wscale[k] = r.F32();
             convs[name] = new QuantizedConv(name, weights, bias, requant, wscale);
@@ -133,50 +112,32 @@ public static class QuantizedModelFile
         catch (NetworkException e) { throw new QuantizedModelFormatException(path, jsonAt, $"contents do not match the embedded network: {e.Message}"); }
     }
 
-    private sealed class Writer
+    /// <summary>
+    /// The model description both model files carry (.q8 after its version, .eie in its model
+    /// section): the network's JSON (`str`), the preprocessing name (`str`), then `u32` count and
+    /// per tensor (input first, then nodes in graph order, so the bytes are deterministic) `str`
+    /// name and `f32` scale.
+    /// </summary>
+    public static void WriteDescription(LittleEndianWriter w, QuantizedModel model)
     {
-        private readonly MemoryStream _stream = new();
-        public ReadOnlySpan<byte> Written => _stream.GetBuffer().AsSpan(0, (int)_stream.Length);
-        public void Bytes(ReadOnlySpan<byte> b) => _stream.Write(b);
-        public void U8(byte v) => _stream.WriteByte(v);
-        public void U16(ushort v) { Span<byte> b = stackalloc byte[2]; BinaryPrimitives.WriteUInt16LittleEndian(b, v); Bytes(b); }
-        public void U32(uint v) { Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteUInt32LittleEndian(b, v); Bytes(b); }
-        public void I32(int v) { Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteInt32LittleEndian(b, v); Bytes(b); }
-        public void F32(float v) { Span<byte> b = stackalloc byte[4]; BinaryPrimitives.WriteSingleLittleEndian(b, v); Bytes(b); }
-        public void Str(string s) { var b = Encoding.UTF8.GetBytes(s); U32((uint)b.Length); Bytes(b); }
+        w.Str(NetworkJson.Serialize(model.Network));
+        w.Str(model.Preprocessing);
+        var names = new[] { Networks.Network.InputName }.Concat(model.Network.Nodes.Select(n => n.Name)).ToList();
+        w.U32((uint)names.Count);
+        foreach (var name in names) { w.Str(name); w.F32(model.TensorScales[name]); }
     }
 
-    private sealed class Reader(byte[] bytes, string path)
+    /// <summary>Reads what <see cref="WriteDescription"/> wrote; a bad network description is refused at its offset.</summary>
+    public static (Networks.Network Network, string Preprocessing, Dictionary<string, float> Scales) ReadDescription(LittleEndianReader r, string path)
     {
-        // The checksum's 4 bytes are never part of the payload.
-        private readonly int _end = bytes.Length - 4;
-        public long Offset { get; private set; }
-
-        public ReadOnlySpan<byte> Bytes(int n)
-        {
-            if (n < 0 || Offset + n > _end)
-                throw new QuantizedModelFormatException(path, Offset, $"needs {n} more bytes but the payload ends at byte {_end}");
-            var span = bytes.AsSpan((int)Offset, n);
-            Offset += n;
-            return span;
-        }
-
-        public void Skip(int n) => Bytes(n);
-        public byte U8() => Bytes(1)[0];
-        public ushort U16() => BinaryPrimitives.ReadUInt16LittleEndian(Bytes(2));
-        public uint U32() => BinaryPrimitives.ReadUInt32LittleEndian(Bytes(4));
-        public int I32() => BinaryPrimitives.ReadInt32LittleEndian(Bytes(4));
-        public float F32() => BinaryPrimitives.ReadSingleLittleEndian(Bytes(4));
-        public string Str() => Encoding.UTF8.GetString(Bytes((int)Count(1)));
-
-        /// <summary>A count whose items take at least <paramref name="minItemBytes"/> each: refuses counts the file cannot hold.</summary>
-        public uint Count(int minItemBytes)
-        {
-            long at = Offset;
-            uint n = U32();
-            if ((long)n * minItemBytes > _end - Offset)
-                throw new QuantizedModelFormatException(path, at, $"count {n} is larger than the rest of the file can hold");
-            return n;
-        }
+        long jsonAt = r.Offset;
+        Networks.Network network;
+        try { network = NetworkJson.Parse(r.Str(), System.IO.Path.GetFileNameWithoutExtension(path)); }
+        catch (NetworkException e) { return r.Fail<(Networks.Network, string, Dictionary<string, float>)>(jsonAt, $"embedded network description: {e.Message}"); }
+        string preprocessing = r.Str();
+        var scales = new Dictionary<string, float>();
+        uint scaleCount = r.Count(8);
+        for (int i = 0; i < scaleCount; i++) scales[r.Str()] = r.F32();
+        return (network, preprocessing, scales);
     }
 }
