@@ -20,15 +20,17 @@ namespace Accel.Cli.Commands;
 /// </summary>
 public static class CosimCommand
 {
+    /// <param name="WeightLoadBeats">DRAM beats the layer's weight loads read (sparse streams where decoded on load).</param>
+    /// <param name="DecodeCycles">Cycles the load unit spent on the layer's sparse weight loads.</param>
     public sealed record LayerFigures(string Node, string Layer, string Op, long Cycles, long ActiveCycles, long IdealCycles,
-        long PredictedCycles, double Utilization, bool BitExact, Mismatch? FirstMismatch);
+        long PredictedCycles, double Utilization, bool BitExact, Mismatch? FirstMismatch, long WeightLoadBeats, long DecodeCycles, int SparseLoads);
 
     public sealed record Totals(long Cycles, long IdealCycles, long PredictedCycles, double Utilization);
 
     /// <param name="ProgramBytes">Bytes the instruction port read (the program, once).</param>
     public sealed record DramFigures(long ReadBytes, long WrittenBytes, long ProgramBytes, int ReadLatency, int WriteLatency, double BeatsPerCycle, int PortBits);
 
-    public sealed record CosimReport(string Network, string? Layer, string Weights, string Config, int Rows, int Cols, double ClockMHz,
+    public sealed record CosimReport(string Network, string? Layer, string Weights, bool SparseWeights, string Config, int Rows, int Cols, double ClockMHz,
         IReadOnlyList<LayerFigures> Layers, Totals Totals, long TotalCycles, bool BitExact, Mismatch? FirstMismatch, string? DumpDirectory,
         int[]? Top5, int[]? GoldenTop5, double FramesPerSecond, DramFigures Dram,
         bool BuildCacheHit, double BuildSeconds, double SimulationSeconds, double WallSeconds, string? Trace);
@@ -45,8 +47,14 @@ public static class CosimCommand
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda for the golden model", DefaultValueFactory = _ => "auto" };
         var calibration = new CalibrationOptions();
         var json = new Option<bool>("--json") { Description = "machine-readable output" };
+        var sparseWeights = new Option<bool?>("--sparse-weights")
+        {
+            Description = "decode on load: weight loads whose sparse stream (codebook + EIE entries) is smaller than their dense words read the stream "
+                + "(default: on for an .eie model, off otherwise; --sparse-weights false turns it off)",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var command = new Command("cosim", "Co-simulate a network (or one layer) on the generated RTL against the golden model")
-            { network, layer, image, seed, trace, threads, device, json };
+            { network, layer, image, seed, trace, threads, device, json, sparseWeights };
         engine.AddTo(command);
         calibration.AddTo(command);
         command.SetAction(r => Cli.Run(() =>
@@ -69,18 +77,19 @@ public static class CosimCommand
             {
                 TracePath = r.GetValue(trace) is string t ? Path.GetFullPath(t) : null,
                 Threads = r.GetValue(threads),
+                SparseWeights = r.GetValue(sparseWeights) ?? source.Argument.EndsWith(".eie", StringComparison.OrdinalIgnoreCase),
             };
             CosimReport report;
             if (layerName is not null)
             {
-                report = Report(model.Network.Name, layerName, weights, LayerCosim.Run(model, input, layerName, config, golden, options), null, wall.Elapsed);
+                report = Report(model.Network.Name, layerName, weights, options.SparseWeights, LayerCosim.Run(model, input, layerName, config, golden, options), null, wall.Elapsed);
             }
             else
             {
                 var whole = r.GetValue(json) || Console.IsErrorRedirected
                     ? NetworkCosim.Run(model, input, config, golden, options)
                     : WithProgress(model, config, progress => NetworkCosim.Run(model, input, config, golden, options with { ComputeProgress = progress }));
-                report = Report(model.Network.Name, null, weights, whole.Cosim, whole, wall.Elapsed);
+                report = Report(model.Network.Name, null, weights, options.SparseWeights, whole.Cosim, whole, wall.Elapsed);
             }
             if (r.GetValue(json)) Output.Json(report);
             else Print(report);
@@ -155,16 +164,16 @@ public static class CosimCommand
         return result!;
     }
 
-    private static CosimReport Report(string network, string? layer, string weights, CosimResult r, NetworkCosimResult? whole, TimeSpan wall)
+    private static CosimReport Report(string network, string? layer, string weights, bool sparseWeights, CosimResult r, NetworkCosimResult? whole, TimeSpan wall)
     {
         var c = r.Schedule.Config;
         var layers = r.Layers.Select(l => new LayerFigures(l.Node, l.Layer, l.Op, l.Cycles, l.ActiveCycles, l.IdealCycles, l.PredictedCycles,
-            Math.Round(l.Utilization, 4), l.BitExact, l.FirstMismatch)).ToList();
+            Math.Round(l.Utilization, 4), l.BitExact, l.FirstMismatch, l.WeightLoadBeats, l.DecodeCycles, l.SparseLoads)).ToList();
         var totals = new Totals(r.TotalCycles, r.IdealCycles, r.Schedule.PredictedCycles, Math.Round(r.Utilization, 4));
         var mem = r.Schedule.Memory;
         var dram = new DramFigures((long)(r.Dram?.ReadBeats ?? 0) * c.DramBits / 8, (long)(r.Dram?.WriteBeats ?? 0) * c.DramBits / 8,
             (long)(r.Dram?.InstructionReadBeats ?? 0) * c.DramBits / 8, mem.ReadLatency, mem.WriteLatency, mem.BeatsPerCycle, c.DramBits);
-        return new CosimReport(network, layer, weights, c.Hash(), c.Rows, c.Cols, c.ClockMHz, layers, totals, r.TotalCycles, r.BitExact, r.FirstMismatch,
+        return new CosimReport(network, layer, weights, sparseWeights, c.Hash(), c.Rows, c.Cols, c.ClockMHz, layers, totals, r.TotalCycles, r.BitExact, r.FirstMismatch,
             r.DumpDirectory, whole?.Top5, whole?.GoldenTop5, Math.Round(c.ClockMHz * 1e6 / Math.Max(1, r.TotalCycles), 2), dram,
             r.Build.FromCache, Math.Round(r.Build.BuildTime.TotalSeconds, 3), Math.Round(r.SimulationTime.TotalSeconds, 3),
             Math.Round(wall.TotalSeconds, 3), r.TracePath);
@@ -172,12 +181,14 @@ public static class CosimCommand
 
     private static void Print(CosimReport g)
     {
-        var t = Output.Table("node", "op", "cycles", "ideal cycles", "predicted", "utilization", "bit-exact");
+        var t = Output.Table("node", "op", "cycles", "ideal cycles", "predicted", "utilization", "weight beats", "decode cycles", "bit-exact");
         foreach (var l in g.Layers)
-            Output.Row(t, l.Node, l.Op, Output.N(l.Cycles), Output.N(l.IdealCycles), Output.N(l.PredictedCycles), l.Utilization.ToString("P1"), l.BitExact ? "yes" : "NO");
+            Output.Row(t, l.Node, l.Op, Output.N(l.Cycles), Output.N(l.IdealCycles), Output.N(l.PredictedCycles), l.Utilization.ToString("P1"),
+                Output.N(l.WeightLoadBeats), Output.N(l.DecodeCycles), l.BitExact ? "yes" : "NO");
         Output.Row(t, "total", "", Output.N(g.Totals.Cycles), Output.N(g.Totals.IdealCycles), Output.N(g.Totals.PredictedCycles),
-            g.Totals.Utilization.ToString("P1"), g.BitExact ? "yes" : "NO");
-        Output.Terminal.WriteLine($"{g.Network} {(g.Layer is null ? "(whole network)" : $"layer {g.Layer}")} on a {g.Rows}x{g.Cols} engine ({g.Weights} weights, configuration {g.Config})");
+            g.Totals.Utilization.ToString("P1"), Output.N(g.Layers.Sum(l => l.WeightLoadBeats)), Output.N(g.Layers.Sum(l => l.DecodeCycles)), g.BitExact ? "yes" : "NO");
+        Output.Terminal.WriteLine($"{g.Network} {(g.Layer is null ? "(whole network)" : $"layer {g.Layer}")} on a {g.Rows}x{g.Cols} engine ({g.Weights} weights" +
+            $"{(g.SparseWeights ? ", decoded on load" : "")}, configuration {g.Config})");
         Output.Terminal.Write(t);
         double ratio = g.Totals.IdealCycles == 0 ? 0 : (double)g.TotalCycles / g.Totals.IdealCycles;
         Output.Terminal.WriteLine($"total {Output.N(g.TotalCycles)} cycles = {ratio:F3} x ideal ({g.Totals.Utilization:P1} utilization); " +
