@@ -1,9 +1,13 @@
 using Accel.Golden;
+using Accel.Golden.Ilgpu;
 using Accel.Golden.Testing;
 using Accel.Hardware.Config;
 using Accel.Hardware.Program;
 using Accel.Model.Networks;
+using Accel.Model.Data;
 using Accel.Model.Quantized;
+using Accel.Onnx;
+using Accel.Quantization;
 using Accel.Tests;
 using Xunit;
 using Xunit.Abstractions;
@@ -73,5 +77,41 @@ public class SparseWeightLoadTests(ITestOutputHelper output)
         Assert.True(result.Layers.Sum(l => l.WeightLoadBeats) < dense.Layers.Sum(l => l.WeightLoadBeats));
         Assert.True(result.Layers.All(l => l.SparseLoads == 0 || l.DecodeCycles > 0));
         Assert.InRange(result.TotalCycles, result.Schedule.PredictedCycles * 0.98, result.Schedule.PredictedCycles * 1.02);
+    }
+
+    [RequiresDataFact]
+    public void TheWholeOfSqueezeNet11WithTable1SparsityIsBitExactThroughTheDecoderAt16x16()
+    {
+        // SqueezeNet 1.1 quantized on the cat image, then magnitude-pruned per layer to the Deep
+        // Compression Table 1 pattern (expand3x3 33 %, conv10 20 %, ...; docs/compression.md), so
+        // that many weight loads decode on load; every layer must stay bit-exact.
+        Assert.Null(Tools.MissingReason(["verilator"]));
+        var floatModel = OnnxImporter.Load(SharedData.SqueezeNet11Onnx!);
+        var bytes = File.ReadAllBytes(SharedData.Find("models", "test_data", "squeezenet1_1", "cat_input.f32")!);
+        var x = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, x, 0, bytes.Length);
+        var model = PostTrainingQuantizer.Quantize(floatModel, PostTrainingQuantizer.Calibrate(floatModel, [x]), "torchvision");
+        var input = model.QuantizeInput(x);
+        foreach (var (name, conv) in model.Convs)
+        {
+            double density = name == "conv10" ? 0.2 : name is "fire8/expand3x3" or "fire9/expand3x3" ? 0.3
+                : name.EndsWith("expand3x3") ? 0.33 : name is "fire6/expand1x1" or "fire8/expand1x1" or "fire7/squeeze1x1" or "fire9/squeeze1x1" ? 0.5 : 1.0;
+            if (density >= 1) continue;
+            var w = conv.Weights;
+            int keep = (int)Math.Round(density * w.Length);
+            int threshold = w.Select(v => Math.Abs((int)v)).OrderByDescending(v => v).ElementAt(keep);
+            for (int i = 0; i < w.Length; i++) if (Math.Abs((int)w[i]) <= threshold) w[i] = 0;
+        }
+        using var golden = IlgpuGoldenModel.Create(GoldenDevice.Cpu);
+        var config = new EngineConfig { Rows = 16, Cols = 16 };
+        var whole = NetworkCosim.Run(model, input, config, golden, new CosimOptions { SparseWeights = true });
+        var r = whole.Cosim;
+        foreach (var l in r.Layers.Where(l => l.Op == "Conv"))
+            output.WriteLine($"{l.Node}: {l.Cycles} cycles (predicted {l.PredictedCycles}), weight beats {l.WeightLoadBeats}, {l.SparseLoads} sparse loads, decode {l.DecodeCycles} cycles");
+        output.WriteLine($"{r.TotalCycles} cycles (predicted {r.Schedule.PredictedCycles}), sim {r.SimulationTime.TotalSeconds:F1} s");
+        Assert.True(r.BitExact, $"{r.FirstMismatch} (dump: {r.DumpDirectory})");
+        Assert.Equal(whole.GoldenTop5, whole.Top5);
+        Assert.True(r.Layers.Sum(l => l.SparseLoads) > 10, "few weight loads were sparse");
+        Assert.InRange(r.Schedule.PredictedCycles, r.TotalCycles * 0.99, r.TotalCycles * 1.01);
     }
 }
