@@ -54,6 +54,16 @@ public class EngineCliTests
             Assert.InRange(l.GetProperty("utilization").GetDouble(), 0.01, 1);
         });
         Assert.Equal(layers.Sum(l => l.GetProperty("idealCycles").GetInt64()), r.Json.GetProperty("totals").GetProperty("idealCycles").GetInt64());
+        Assert.False(r.Json.GetProperty("sparseWeights").GetBoolean());
+        Assert.All(layers, l => Assert.True(l.GetProperty("weightLoadBeats").GetInt64() > 0));
+
+        // Decode on load asked for: a load turns sparse only where its stream is smaller, so no layer reads more weight beats.
+        var sparse = CliRunner.Run("cosim", net, "--layer", "fire2", "--rows", "2", "--cols", "2", "--device", "cpu", "--json", "--sparse-weights");
+        Assert.True(sparse.ExitCode == 0, sparse.Stderr);
+        Assert.True(sparse.Json.GetProperty("sparseWeights").GetBoolean());
+        Assert.True(sparse.Json.GetProperty("bitExact").GetBoolean());
+        Assert.All(sparse.Json.GetProperty("layers").EnumerateArray().Zip(layers), p =>
+            Assert.True(p.First.GetProperty("weightLoadBeats").GetInt64() <= p.Second.GetProperty("weightLoadBeats").GetInt64()));
     }
 
     [RequiresToolsFact("verilator")]
