@@ -1,6 +1,7 @@
 using Accel.Model.Arithmetic;
 using Accel.Model.Networks;
 using Accel.Model.Quantized;
+using Accel.Tests;
 using CsCheck;
 using Xunit;
 
@@ -109,6 +110,23 @@ public class BlockPruningTests
             Assert.Same(DensityConfig.Paper, DensityConfig.Default(v10));
             Assert.Equal(0.33, DensityConfig.Default(v10).For(v10["fire2/expand3x3"]));
         }
-        Assert.Equal(1.0, DensityConfig.Default(v11).For(v11["conv1"]));
+        var profile = DensityConfig.Default(v11);
+        Assert.Equal(1.0, profile.For(v11["conv1"]));
+        for (int f = 2; f <= 9; f++)
+        {
+            Assert.Equal(1.0, profile.For(v11[$"fire{f}/squeeze1x1"]));
+            Assert.Equal(1.0, profile.For(v11[$"fire{f}/expand1x1"]));
+            Assert.Equal(0.8, profile.For(v11[$"fire{f}/expand3x3"]));
+        }
+        Assert.Equal(0.4, profile.For(v11["conv10"]));
+    }
+
+    [RequiresDataFact]
+    public void The_onnx_files_get_their_own_defaults()
+    {
+        var v11 = Accel.Onnx.OnnxImporter.Load(Accel.Model.Data.SharedData.Find("models", "squeezenet1_1.onnx")!).Network;
+        Assert.Same(DensityConfig.SqueezeNet11, DensityConfig.Default(v11));
+        var v10 = Accel.Onnx.OnnxImporter.Load(Accel.Model.Data.SharedData.Find("models", "squeezenet1_0_deep_compression.onnx")!).Network;
+        Assert.Same(DensityConfig.Paper, DensityConfig.Default(v10));
     }
 }
