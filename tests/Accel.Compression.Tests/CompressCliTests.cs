@@ -32,6 +32,41 @@ public class CompressCliTests
         Assert.Contains("total", table.Stdout);
     }
 
+    [RequiresDataFact]
+    public void Compress_with_block_pruning_leaves_whole_zero_blocks_that_inspect_counts()
+    {
+        string output = Temp("b.eie");
+        var config = CliRunner.TempFile("d.json", "{\"layers\": {\"fire9/expand3x3\": 0.25}}"u8.ToArray());
+        var c = CliRunner.Run("compress", SharedData.Find("models", "squeezenet1_1.onnx")!, "--bits", "6", "--density", config,
+            "--block", "16x16", "--calibration-count", "2", "-o", output, "--json");
+        Assert.True(c.ExitCode == 0, c.Stderr);
+        var i = CliRunner.Run("inspect", output, "--block", "16x16", "--json");
+        Assert.True(i.ExitCode == 0, i.Stderr);
+        foreach (var l in i.Json.GetProperty("layers").EnumerateArray())
+        {
+            double zero = l.GetProperty("zeroBlockFraction").GetDouble();
+            if (l.GetProperty("name").GetString() == "fire9/expand3x3")
+                Assert.InRange(zero, 0.75 - 1.0 / 576, 1.0); // 576 blocks of 16x16 at 25% kept
+            else
+                Assert.True(zero < 0.01, $"{l.GetProperty("name")}: {zero}");
+        }
+        Assert.Contains("zero 16x16", CliRunner.Run("inspect", output, "--block", "16x16").Stdout);
+    }
+
+    [Fact]
+    public void Block_option_mistakes_are_named()
+    {
+        var bad = CliRunner.Run("compress", "squeezenet1_1", "--block", "16", "-o", Temp("x.eie"));
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("--block 16: expected ROWSxCOLS", bad.Stderr);
+        var dc = CliRunner.Run("compress", "--from-deep-compression", "nothing.net", "--block", "16x16", "-o", Temp("x.eie"));
+        Assert.Equal(1, dc.ExitCode);
+        Assert.Contains("--block", dc.Stderr);
+        var noPrune = CliRunner.Run("compress", "squeezenet1_1", "--block", "4x4", "--no-prune", "-o", Temp("x.eie"));
+        Assert.Equal(1, noPrune.ExitCode);
+        Assert.Contains("--no-prune", noPrune.Stderr);
+    }
+
     [Fact]
     public void Bad_input_is_one_line_without_a_stack_trace()
     {
