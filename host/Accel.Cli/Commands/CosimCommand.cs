@@ -120,7 +120,9 @@ public static class CosimCommand
         var pre = Preprocessing.Get(q.Preprocessing);
         if (imagePath is null) Output.Note("no --image given: using a generated picture");
         var x = imagePath is null ? source.SyntheticInput(pre, 1234) : LoadImage(q.Network, pre, imagePath);
-        return (q, q.QuantizeInput(x), source.OnnxPath is not null ? "onnx (calibrated)" : "q8");
+        string weights = source.OnnxPath is not null ? "onnx (calibrated)"
+            : source.Argument.EndsWith(".eie", StringComparison.OrdinalIgnoreCase) ? "eie (decoded on the host)" : "q8";
+        return (q, q.QuantizeInput(x), weights);
     }
 
     private static float[] LoadImage(Network network, Preprocessing pre, string path)
