@@ -1,9 +1,13 @@
 using Accel.Golden;
+using Accel.Golden.Ilgpu;
 using Accel.Golden.Testing;
 using Accel.Hardware.Config;
 using Accel.Hardware.Program;
 using Accel.Hardware.Schedule;
+using Accel.Model.Data;
 using Accel.Model.Networks;
+using Accel.Onnx;
+using Accel.Quantization;
 using Accel.Tests;
 using Xunit;
 using Xunit.Abstractions;
@@ -66,5 +70,52 @@ public class ZeroSkippingTests(ITestOutputHelper output)
         Assert.InRange(skipping.TotalCycles, skipping.Schedule.PredictedCycles * 0.98, skipping.Schedule.PredictedCycles * 1.02);
         Assert.InRange(full.TotalCycles, full.Schedule.PredictedCycles * 0.98, full.Schedule.PredictedCycles * 1.02);
         Assert.True(skipping.Schedule.PredictedCycles < full.Schedule.PredictedCycles);
+    }
+
+    [RequiresDataFact]
+    public void SqueezeNet11WithItsExpand3x3LayersBlockPrunedTo33PercentRunsThemAtLeast1Point5TimesFasterAt16x16()
+    {
+        // SqueezeNet 1.1 quantized on the cat image; every expand3x3 keeps the third of its 16x16
+        // pass blocks (output tile x input group x tap) with the largest L2 norm, as
+        // `accel compress --block 16x16` does. Dense and pruned runs share one program.
+        Assert.Null(Tools.MissingReason(["verilator"]));
+        const int n = 16;
+        var floatModel = OnnxImporter.Load(SharedData.SqueezeNet11Onnx!);
+        var bytes = File.ReadAllBytes(SharedData.Find("models", "test_data", "squeezenet1_1", "cat_input.f32")!);
+        var x = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, x, 0, bytes.Length);
+        var calibration = PostTrainingQuantizer.Calibrate(floatModel, [x]);
+        var dense = PostTrainingQuantizer.Quantize(floatModel, calibration, "torchvision");
+        var pruned = PostTrainingQuantizer.Quantize(floatModel, calibration, "torchvision");
+        var input = dense.QuantizeInput(x);
+        foreach (var (name, conv) in pruned.Convs.Where(kv => kv.Key.EndsWith("expand3x3")))
+        {
+            int cout = conv.Bias.Length, taps = 9, cin = conv.Weights.Length / (cout * taps);
+            var w = conv.Weights;
+            var blocks = (from t in Enumerable.Range(0, cout / n) from g in Enumerable.Range(0, cin / n) from tap in Enumerable.Range(0, taps)
+                          select (t, g, tap)).ToList();
+            long Norm((int T, int G, int Tap) b) => Enumerable.Range(b.T * n, n).Sum(oc => Enumerable.Range(b.G * n, n)
+                .Sum(ic => (long)w[(oc * cin + ic) * taps + b.Tap] * w[(oc * cin + ic) * taps + b.Tap]));
+            foreach (var b in blocks.OrderByDescending(Norm).Skip((int)Math.Round(blocks.Count / 3.0)).ToList())
+                for (int oc = b.t * n; oc < (b.t + 1) * n; oc++)
+                    for (int ic = b.g * n; ic < (b.g + 1) * n; ic++) w[(oc * cin + ic) * taps + b.tap] = 0;
+        }
+
+        using var golden = IlgpuGoldenModel.Create(GoldenDevice.Cpu);
+        var config = new EngineConfig { Rows = n, Cols = n };
+        var full = NetworkCosim.Run(dense, input, config, golden).Cosim;
+        var skipping = NetworkCosim.Run(pruned, input, config, golden, new CosimOptions { SparseWeights = true }).Cosim;
+        Assert.True(full.BitExact, full.FirstMismatch?.ToString());
+        Assert.True(skipping.BitExact, $"{skipping.FirstMismatch} (dump: {skipping.DumpDirectory})");
+        foreach (var (d, s) in full.Layers.Zip(skipping.Layers).Where(p => p.First.Node.EndsWith("expand3x3")))
+        {
+            double speedup = (double)d.Cycles / s.Cycles;
+            output.WriteLine($"{d.Node}: {d.Cycles} -> {s.Cycles} cycles ({speedup:F2}x; predicted {s.PredictedCycles}), " +
+                $"weight beats {s.WeightLoadBeats}, decode {s.DecodeCycles} cycles");
+            Assert.True(speedup >= 1.5, $"{d.Node}: {d.Cycles} -> {s.Cycles} cycles, {speedup:F2}x");
+            Assert.InRange(s.PredictedCycles, s.Cycles * 0.95, s.Cycles * 1.05);
+        }
+        output.WriteLine($"whole network {full.TotalCycles} -> {skipping.TotalCycles} cycles (predicted {skipping.Schedule.PredictedCycles})");
+        Assert.InRange(skipping.Schedule.PredictedCycles, skipping.TotalCycles * 0.97, skipping.TotalCycles * 1.03);
     }
 }
