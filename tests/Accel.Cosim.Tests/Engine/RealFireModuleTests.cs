@@ -21,9 +21,7 @@ public class RealFireModuleTests(ITestOutputHelper output)
     private static readonly Lazy<(QuantizedModel Model, sbyte[] Input)> Model = new(() =>
     {
         var floatModel = OnnxImporter.Load(SharedData.SqueezeNet11Onnx!);
-        var bytes = File.ReadAllBytes(SharedData.Find("models", "test_data", "squeezenet1_1", "cat_input.f32")!);
-        var x = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, x, 0, bytes.Length);
+        var x = ReferenceInputs.Cat("squeezenet1_1");
         var q = PostTrainingQuantizer.Quantize(floatModel, PostTrainingQuantizer.Calibrate(floatModel, [x]), "torchvision");
         return (q, q.QuantizeInput(x));
     });
@@ -83,9 +81,7 @@ public class RealFireModuleTests(ITestOutputHelper output)
         // 227x227, 7x7/2 conv1 (packed im2col-style), Caffe's pad=1 on conv10 (15x15 before the average pool).
         Assert.Null(Tools.MissingReason(["verilator"]));
         var floatModel = OnnxImporter.Load(SharedData.DeepCompressionOnnx!);
-        var bytes = File.ReadAllBytes(SharedData.Find("models", "test_data", "squeezenet1_0_deep_compression", "cat_input.f32")!);
-        var x = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, x, 0, bytes.Length);
+        var x = ReferenceInputs.Cat("squeezenet1_0_deep_compression");
         var model = PostTrainingQuantizer.Quantize(floatModel, PostTrainingQuantizer.Calibrate(floatModel, [x]), "caffe");
         var input = model.QuantizeInput(x);
         using var golden = IlgpuGoldenModel.Create(GoldenDevice.Cpu);

@@ -89,9 +89,7 @@ public class SparseWeightLoadTests(ITestOutputHelper output)
         // that many weight loads decode on load; every layer must stay bit-exact.
         Assert.Null(Tools.MissingReason(["verilator"]));
         var floatModel = OnnxImporter.Load(SharedData.SqueezeNet11Onnx!);
-        var bytes = File.ReadAllBytes(SharedData.Find("models", "test_data", "squeezenet1_1", "cat_input.f32")!);
-        var x = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, x, 0, bytes.Length);
+        var x = ReferenceInputs.Cat("squeezenet1_1");
         var model = PostTrainingQuantizer.Quantize(floatModel, PostTrainingQuantizer.Calibrate(floatModel, [x]), "torchvision");
         var input = model.QuantizeInput(x);
         foreach (var (name, conv) in model.Convs)

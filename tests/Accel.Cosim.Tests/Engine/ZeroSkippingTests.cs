@@ -81,9 +81,7 @@ public class ZeroSkippingTests(ITestOutputHelper output)
         Assert.Null(Tools.MissingReason(["verilator"]));
         const int n = 16;
         var floatModel = OnnxImporter.Load(SharedData.SqueezeNet11Onnx!);
-        var bytes = File.ReadAllBytes(SharedData.Find("models", "test_data", "squeezenet1_1", "cat_input.f32")!);
-        var x = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, x, 0, bytes.Length);
+        var x = ReferenceInputs.Cat("squeezenet1_1");
         var calibration = PostTrainingQuantizer.Calibrate(floatModel, [x]);
         var dense = PostTrainingQuantizer.Quantize(floatModel, calibration, "torchvision");
         var pruned = PostTrainingQuantizer.Quantize(floatModel, calibration, "torchvision");
