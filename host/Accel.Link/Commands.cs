@@ -1,0 +1,216 @@
+using System.Buffers.Binary;
+
+namespace Accel.Link;
+
+/// <summary>What HELLO reports.</summary>
+public sealed record BoardInfo(byte ProtocolVersion, byte Rows, byte Cols, ushort MaxPayload, byte Window, uint DramBytes, string ConfigHash);
+
+/// <summary>What STATUS reports.</summary>
+public sealed record BoardStatus(EngineState State, ulong Cycles);
+
+/// <summary>What COUNTERS reports (wire order: <see cref="CounterId"/>).</summary>
+public sealed record BoardCounters(ulong[] Values)
+{
+    public ulong this[CounterId id] => (int)id < Values.Length ? Values[(int)id] : 0;
+
+    public ulong Cycles => this[CounterId.Cycles];
+    public ulong ActiveCycles => this[CounterId.ActiveCycles];
+    public ulong LoadsCompleted => this[CounterId.LoadsCompleted];
+    public ulong ComputesCompleted => this[CounterId.ComputesCompleted];
+    public ulong StoresCompleted => this[CounterId.StoresCompleted];
+    public ulong DramReadBeats => this[CounterId.DramReadBeats];
+    public ulong DramWriteBeats => this[CounterId.DramWriteBeats];
+    public ulong FramesReceived => this[CounterId.FramesReceived];
+    public ulong FramesDropped => this[CounterId.FramesDropped];
+    public ulong Duplicates => this[CounterId.Duplicates];
+}
+
+/// <summary>A response whose status is not OK.</summary>
+public sealed class LinkStatusException(Command command, ushort sequence, ResponseStatus status, string detail)
+    : IOException($"board link: {command} (seq {sequence}) refused by the board: {Describe(status)}{(detail.Length > 0 ? $" ({detail})" : "")}")
+{
+    public Command Command { get; } = command;
+    public ushort Sequence { get; } = sequence;
+    public ResponseStatus Status { get; } = status;
+
+    public static string Describe(ResponseStatus status) => status switch
+    {
+        ResponseStatus.BadCommand => "bad command",
+        ResponseStatus.BadArgument => "bad argument or address",
+        ResponseStatus.Busy => "busy (the engine is running)",
+        ResponseStatus.BadLength => "bad length",
+        _ => $"status {(byte)status}",
+    };
+}
+
+/// <summary>
+/// Typed requests over a <see cref="LinkClient"/>. Memory transfers are split into frames; as they
+/// are idempotent, a chunk whose every attempt timed out is sent again as two halves under new seqs
+/// (down to <see cref="MinChunkBytes"/>), and the chunk size adapts to the link: it halves after a
+/// chunk needed a resend and doubles after <see cref="GrowAfter"/> chunks in a row went through at
+/// the first attempt.
+/// </summary>
+public sealed class Commands(LinkClient link)
+{
+    public LinkClient Link { get; } = link;
+
+    public int MinChunkBytes { get; init; } = 32;
+
+    public int GrowAfter { get; init; } = 8;
+
+    /// <summary>Chunks re-split after every attempt of one timed out.</summary>
+    public long Resplits { get; private set; }
+
+    public async Task<BoardInfo> HelloAsync(CancellationToken ct = default)
+    {
+        var data = await RequestAsync(Command.Hello, [], 18, ct).ConfigureAwait(false);
+        return new BoardInfo(data[0], data[1], data[2], BinaryPrimitives.ReadUInt16LittleEndian(data.AsSpan(3)), data[5],
+            BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(6)), Convert.ToHexStringLower(data, 10, 8));
+    }
+
+    public Task ResetAsync(CancellationToken ct = default) => RequestAsync(Command.Reset, [], 0, ct);
+
+    public async Task WriteRegisterAsync(ushort register, uint value, CancellationToken ct = default)
+    {
+        var payload = new byte[6];
+        BinaryPrimitives.WriteUInt16LittleEndian(payload, register);
+        BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(2), value);
+        await RequestAsync(Command.WriteRegister, payload, 0, ct).ConfigureAwait(false);
+    }
+
+    public async Task<uint> ReadRegisterAsync(ushort register, CancellationToken ct = default)
+    {
+        var payload = new byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(payload, register);
+        var data = await RequestAsync(Command.ReadRegister, payload, 4, ct).ConfigureAwait(false);
+        return BinaryPrimitives.ReadUInt32LittleEndian(data);
+    }
+
+    /// <summary>Writes one channel-parameter word (index u16, then the word's bytes).</summary>
+    public async Task WriteParameterAsync(ushort index, ReadOnlyMemory<byte> word, CancellationToken ct = default)
+    {
+        if (word.Length > Protocol.MaxParameterWordBytes)
+            throw new ArgumentException($"parameter word of {word.Length} bytes exceeds {Protocol.MaxParameterWordBytes}", nameof(word));
+        var payload = new byte[2 + word.Length];
+        BinaryPrimitives.WriteUInt16LittleEndian(payload, index);
+        word.Span.CopyTo(payload.AsSpan(2));
+        await RequestAsync(Command.WriteParameter, payload, 0, ct).ConfigureAwait(false);
+    }
+
+    public Task StartAsync(CancellationToken ct = default) => RequestAsync(Command.Start, [], 0, ct);
+
+    public async Task<BoardStatus> StatusAsync(CancellationToken ct = default)
+    {
+        var data = await RequestAsync(Command.Status, [], 9, ct).ConfigureAwait(false);
+        return new BoardStatus((EngineState)data[0], BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan(1)));
+    }
+
+    public async Task<BoardCounters> CountersAsync(CancellationToken ct = default)
+    {
+        var data = await RequestAsync(Command.Counters, [], 1, ct).ConfigureAwait(false);
+        int count = data[0];
+        if (data.Length != 1 + 8 * count)
+            throw new InvalidDataException($"board link: COUNTERS response names {count} counters in {data.Length - 1} bytes");
+        var values = new ulong[count];
+        for (int i = 0; i < count; i++) values[i] = BinaryPrimitives.ReadUInt64LittleEndian(data.AsSpan(1 + 8 * i));
+        return new BoardCounters(values);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="data"/> to board DRAM at <paramref name="address"/> in frames of at
+    /// most MaxWriteData bytes; <paramref name="progress"/> gets the bytes written so far and the
+    /// total after each frame; with <paramref name="verify"/>, reads it all back and compares.
+    /// </summary>
+    public async Task WriteMemoryAsync(uint address, ReadOnlyMemory<byte> data, Action<long, long>? progress = null,
+        bool verify = false, CancellationToken ct = default)
+    {
+        CheckRange(address, data.Length);
+        await TransferAsync(Protocol.MaxWriteData, data.Length, async (offset, count) =>
+        {
+            var payload = new byte[4 + count];
+            BinaryPrimitives.WriteUInt32LittleEndian(payload, address + (uint)offset);
+            data.Span.Slice(offset, count).CopyTo(payload.AsSpan(4));
+            await RequestAsync(Command.WriteMemory, payload, 0, ct).ConfigureAwait(false);
+        }, progress).ConfigureAwait(false);
+
+        if (!verify) return;
+        var back = await ReadMemoryAsync(address, data.Length, null, ct).ConfigureAwait(false);
+        int mismatch = data.Span.CommonPrefixLength(back);
+        if (mismatch != data.Length)
+            throw new IOException($"board link: read-back of {data.Length} bytes at 0x{address:x8} differs first at 0x{address + (uint)mismatch:x8} " +
+                $"(wrote 0x{data.Span[mismatch]:x2}, read 0x{back[mismatch]:x2})");
+    }
+
+    /// <summary>Reads <paramref name="count"/> bytes of board DRAM in frames of at most MaxReadData bytes.</summary>
+    public async Task<byte[]> ReadMemoryAsync(uint address, int count, Action<long, long>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        CheckRange(address, count);
+        var result = new byte[count];
+        await TransferAsync(Protocol.MaxReadData, count, async (offset, n) =>
+        {
+            var payload = new byte[6];
+            BinaryPrimitives.WriteUInt32LittleEndian(payload, address + (uint)offset);
+            BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(4), (ushort)n);
+            var data = await RequestAsync(Command.ReadMemory, payload, n, ct).ConfigureAwait(false);
+            if (data.Length != n)
+                throw new InvalidDataException($"board link: READ_MEM of {n} bytes at 0x{address + (uint)offset:x8} returned {data.Length}");
+            data.CopyTo(result, offset);
+        }, progress).ConfigureAwait(false);
+        return result;
+    }
+
+    private static void CheckRange(uint address, long count)
+    {
+        if (address + count > 1L << 32)
+            throw new ArgumentOutOfRangeException(nameof(count), $"{count} bytes at 0x{address:x8} run past the 32-bit address space");
+    }
+
+    private async Task TransferAsync(int maxChunk, int total, Func<int, int, Task> send, Action<long, long>? progress)
+    {
+        int chunk = maxChunk, clean = 0, offset = 0;
+        progress?.Invoke(0, total);
+        while (offset < total)
+        {
+            int n = Math.Min(chunk, total - offset);
+            try
+            {
+                await send(offset, n).ConfigureAwait(false);
+            }
+            catch (TimeoutException) when (n > MinChunkBytes)
+            {
+                Resplits++;
+                chunk = Math.Max(MinChunkBytes, n / 2);
+                clean = 0;
+                continue;
+            }
+            offset += n;
+            progress?.Invoke(offset, total);
+            if (Link.LastAttempts > 1)
+            {
+                chunk = Math.Max(MinChunkBytes, chunk / 2);
+                clean = 0;
+            }
+            else if (++clean >= GrowAfter && chunk < maxChunk)
+            {
+                chunk = Math.Min(maxChunk, chunk * 2);
+                clean = 0;
+            }
+        }
+    }
+
+    /// <summary>One request; returns the response's data (after the status byte), at least <paramref name="minData"/> bytes.</summary>
+    private async Task<byte[]> RequestAsync(Command command, byte[] payload, int minData, CancellationToken ct)
+    {
+        var response = await Link.TransactAsync(command, payload, ct).ConfigureAwait(false);
+        if (response.Payload.Length == 0)
+            throw new InvalidDataException($"board link: {command} response (seq {response.Sequence}) has no status byte");
+        var status = (ResponseStatus)response.Payload[0];
+        if (status != ResponseStatus.Ok)
+            throw new LinkStatusException(command, response.Sequence, status, "");
+        if (response.Payload.Length - 1 < minData)
+            throw new InvalidDataException(
+                $"board link: {command} response (seq {response.Sequence}) carries {response.Payload.Length - 1} data bytes, expected {minData}");
+        return response.Payload[1..];
+    }
+}
