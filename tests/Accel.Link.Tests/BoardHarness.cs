@@ -1,0 +1,76 @@
+using Accel.Link;
+using Accel.Link.Testing;
+
+namespace Accel.Link.Tests;
+
+/// <summary>A FakeBoard served over an in-memory pipe, a LinkClient and Commands on the host end; optional faults per direction.</summary>
+internal sealed class BoardHarness : IAsyncDisposable
+{
+    private readonly CancellationTokenSource stop = new();
+    private readonly Task boardTask;
+
+    public BoardHarness(FakeBoardOptions? options = null, RetryPolicy? policy = null, ushort firstSequence = 0,
+        FaultOptions? hostFaults = null, FaultOptions? boardFaults = null, Func<Stream, Stream>? boardWrap = null)
+    {
+        var (host, board) = DuplexPipe.Create();
+        if (hostFaults is not null) host = HostFaults = new FaultyStream(host, hostFaults);
+        if (boardFaults is not null) board = BoardFaults = new FaultyStream(board, boardFaults);
+        if (boardWrap is not null) board = boardWrap(board);
+        Board = new FakeBoard(options ?? new FakeBoardOptions(), board);
+        boardTask = Task.Run(() => Board.RunAsync(stop.Token));
+        Client = new LinkClient(host, policy ?? Patient, firstSequence);
+        Commands = new Commands(Client);
+    }
+
+    /// <summary>Short timeouts for the fault runs: an in-memory board answers in microseconds.</summary>
+    public static RetryPolicy Fast { get; } = new(TimeSpan.FromMilliseconds(15), TimeSpan.FromMilliseconds(120), 8);
+
+    /// <summary>For exact retry counts: long enough that a GC pause or a busy core does not cause a spurious resend.</summary>
+    public static RetryPolicy Patient { get; } = new(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), 5);
+
+    public FakeBoard Board { get; }
+    public LinkClient Client { get; }
+    public Commands Commands { get; }
+    public FaultyStream? HostFaults { get; }
+    public FaultyStream? BoardFaults { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        stop.Cancel();
+        Client.Dispose();
+        await boardTask.WaitAsync(TimeSpan.FromSeconds(5));
+        stop.Dispose();
+    }
+}
+
+/// <summary>Passes writes through except the ones whose index (from 0) is listed: those are lost.</summary>
+internal sealed class LoseWrites(Stream inner, params int[] lost) : Stream
+{
+    private int writes;
+
+    public override bool CanRead => true;
+    public override bool CanWrite => true;
+    public override bool CanSeek => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Flush() => inner.Flush();
+    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        inner.ReadAsync(buffer, cancellationToken);
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        if (!lost.Contains(writes++)) inner.Write(buffer, offset, count);
+    }
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (!lost.Contains(writes++)) return inner.WriteAsync(buffer, cancellationToken);
+        return ValueTask.CompletedTask;
+    }
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) inner.Dispose();
+        base.Dispose(disposing);
+    }
+}
