@@ -45,8 +45,9 @@ public sealed class LinkStatusException(Command command, ushort sequence, Respon
 
 /// <summary>
 /// Typed requests over a <see cref="LinkClient"/>. Memory transfers are split into frames; as they
-/// are idempotent, a chunk whose every attempt timed out is sent again as two halves under new seqs
-/// (down to <see cref="MinChunkBytes"/>), and the chunk size adapts to the link: it halves after a
+/// are idempotent, a chunk larger than <see cref="MinChunkBytes"/> gets <see cref="SplitAfterAttempts"/>
+/// attempts, after which it is sent again as two halves under new seqs (a chunk of the minimum size
+/// gets the policy's full attempts, then fails with the TimeoutException), and the chunk size adapts to the link: it halves after a
 /// chunk needed a resend and doubles after <see cref="GrowAfter"/> chunks in a row went through at
 /// the first attempt.
 /// </summary>
@@ -57,6 +58,8 @@ public sealed class Commands(LinkClient link)
     public int MinChunkBytes { get; init; } = 32;
 
     public int GrowAfter { get; init; } = 8;
+
+    public int SplitAfterAttempts { get; init; } = 3;
 
     /// <summary>Chunks re-split after every attempt of one timed out.</summary>
     public long Resplits { get; private set; }
@@ -130,7 +133,7 @@ public sealed class Commands(LinkClient link)
             var payload = new byte[4 + count];
             BinaryPrimitives.WriteUInt32LittleEndian(payload, address + (uint)offset);
             data.Span.Slice(offset, count).CopyTo(payload.AsSpan(4));
-            await RequestAsync(Command.WriteMemory, payload, 0, ct).ConfigureAwait(false);
+            await RequestAsync(Command.WriteMemory, payload, 0, ct, AttemptsFor(count)).ConfigureAwait(false);
         }, progress).ConfigureAwait(false);
 
         if (!verify) return;
@@ -152,13 +155,15 @@ public sealed class Commands(LinkClient link)
             var payload = new byte[6];
             BinaryPrimitives.WriteUInt32LittleEndian(payload, address + (uint)offset);
             BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(4), (ushort)n);
-            var data = await RequestAsync(Command.ReadMemory, payload, n, ct).ConfigureAwait(false);
+            var data = await RequestAsync(Command.ReadMemory, payload, n, ct, AttemptsFor(n)).ConfigureAwait(false);
             if (data.Length != n)
                 throw new InvalidDataException($"board link: READ_MEM of {n} bytes at 0x{address + (uint)offset:x8} returned {data.Length}");
             data.CopyTo(result, offset);
         }, progress).ConfigureAwait(false);
         return result;
     }
+
+    private int? AttemptsFor(int chunk) => chunk > MinChunkBytes ? SplitAfterAttempts : null;
 
     private static void CheckRange(uint address, long count)
     {
@@ -200,9 +205,9 @@ public sealed class Commands(LinkClient link)
     }
 
     /// <summary>One request; returns the response's data (after the status byte), at least <paramref name="minData"/> bytes.</summary>
-    private async Task<byte[]> RequestAsync(Command command, byte[] payload, int minData, CancellationToken ct)
+    private async Task<byte[]> RequestAsync(Command command, byte[] payload, int minData, CancellationToken ct, int? maxAttempts = null)
     {
-        var response = await Link.TransactAsync(command, payload, ct).ConfigureAwait(false);
+        var response = await Link.TransactAsync(command, payload, ct, maxAttempts).ConfigureAwait(false);
         if (response.Payload.Length == 0)
             throw new InvalidDataException($"board link: {command} response (seq {response.Sequence}) has no status byte");
         var status = (ResponseStatus)response.Payload[0];

@@ -36,6 +36,9 @@ public sealed class LinkClient : IDisposable, IAsyncDisposable
 
     public RetryPolicy Policy { get; set; }
 
+    /// <summary>Called with a line for every resend and every stale frame (for a verbose mode).</summary>
+    public Action<string>? Trace { get; set; }
+
     /// <summary>The seq the next request gets (wraps from 65535 to 0).</summary>
     public ushort NextSequence { get; private set; }
 
@@ -64,8 +67,11 @@ public sealed class LinkClient : IDisposable, IAsyncDisposable
 
     public long BytesReceived { get; private set; }
 
-    /// <summary>Sends a request and returns its response (whatever its status).</summary>
-    public async Task<Frame> TransactAsync(Command command, byte[] payload, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Sends a request and returns its response (whatever its status). <paramref name="maxAttempts"/>
+    /// lowers the policy's attempts for this request (a caller that can re-split its request).
+    /// </summary>
+    public async Task<Frame> TransactAsync(Command command, byte[] payload, CancellationToken cancellationToken = default, int? maxAttempts = null)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         if (payload.Length > Protocol.MaxPayload)
@@ -78,17 +84,20 @@ public sealed class LinkClient : IDisposable, IAsyncDisposable
             var wire = FrameEncoder.Encode(Frame.Request(command, seq, payload));
             Requests++;
             var started = Stopwatch.StartNew();
-            for (int attempt = 1; attempt <= Policy.MaxAttempts; attempt++)
+            int attempts = Math.Clamp(maxAttempts ?? Policy.MaxAttempts, 1, Policy.MaxAttempts);
+            for (int attempt = 1; attempt <= attempts; attempt++)
             {
                 Attempts++;
                 LastAttempts = attempt;
+                if (attempt > 1)
+                    Trace?.Invoke($"resend {command} seq {seq}, attempt {attempt}, wait {Policy.TimeoutFor(attempt).TotalMilliseconds:0.#} ms");
                 await SendAsync(command, seq, wire, cancellationToken).ConfigureAwait(false);
                 var response = await ReceiveAsync(command, seq, Policy.TimeoutFor(attempt), cancellationToken).ConfigureAwait(false);
                 if (response is not null) return response;
             }
             Failures++;
             throw new TimeoutException(
-                $"board link: no response to {command} (seq {seq}) after {Policy.MaxAttempts} attempts " +
+                $"board link: no response to {command} (seq {seq}) after {attempts} attempts " +
                 $"in {started.Elapsed.TotalSeconds:0.###} s (timeouts {Policy.InitialTimeout.TotalMilliseconds:0.#} ms doubling to " +
                 $"{Policy.MaxTimeout.TotalMilliseconds:0.#} ms); {decoder.TotalDropped} frames dropped by the host's receiver");
         }
@@ -132,6 +141,7 @@ public sealed class LinkClient : IDisposable, IAsyncDisposable
                     return frame;
                 }
                 StaleFrames++;
+                Trace?.Invoke($"stale {frame} while waiting for {command} seq {seq}");
             }
             var left = timeout - deadline.Elapsed;
             if (left <= TimeSpan.Zero) return null;

@@ -58,6 +58,9 @@ public sealed class FakeBoard
 
     public Func<FakeBoard, EngineRun>? Engine { get; set; }
 
+    /// <summary>Called with a line for every frame received and dropped (for debugging).</summary>
+    public Action<string>? Trace { get; set; }
+
     public FrameDecoder Decoder => decoder;
 
     public EngineState State { get; private set; } = EngineState.Idle;
@@ -86,7 +89,16 @@ public sealed class FakeBoard
         var output = new List<byte>();
         foreach (byte b in bytes)
         {
-            if (decoder.Push(b) is { } frame) output.AddRange(Answer(frame));
+            long drops = decoder.TotalDropped;
+            if (decoder.Push(b) is { } frame)
+            {
+                Trace?.Invoke($"got {frame}");
+                output.AddRange(Answer(frame));
+            }
+            else if (decoder.TotalDropped != drops)
+            {
+                Trace?.Invoke($"dropped a frame ({decoder.LastDrop})");
+            }
         }
         return output.ToArray();
     }
