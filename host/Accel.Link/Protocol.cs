@@ -89,7 +89,7 @@ public enum EngineState : byte
     Error = 3,
 }
 
-/// <summary>Engine registers (WRITE_REG / READ_REG), as docs/engine.md "Ports" numbers them.</summary>
+/// <summary>Engine registers (WRITE_REG / READ_REG): 0 and 1 as docs/engine.md "Ports" numbers them, 2 the host tag.</summary>
 public static class Registers
 {
     /// <summary>The program's DRAM byte address.</summary>
@@ -98,7 +98,14 @@ public static class Registers
     /// <summary>The program's length in bytes.</summary>
     public const ushort ProgramBytes = 1;
 
-    public const int Count = 2;
+    /// <summary>
+    /// A scratch value the host writes after loading a model; the engine ignores it and every
+    /// reset (pin or RESET) clears it, so a host that reads back something else knows the board
+    /// was reset and must load the model again.
+    /// </summary>
+    public const ushort HostTag = 2;
+
+    public const int Count = 3;
 }
 
 /// <summary>The u64 counters COUNTERS returns, in wire order (a count byte first, so v2 can append).</summary>

@@ -177,12 +177,7 @@ public sealed class FakeBoard
             }
             case Command.Reset:
                 if (p.Length != 0) return (ResponseStatus.BadLength, []);
-                State = EngineState.Idle;
-                run = null;
-                Array.Clear(registers);
-                Array.Clear(Counters);
-                decoder.ClearCounters();
-                Duplicates = 0;
+                ClearState();
                 return (ResponseStatus.Ok, []);
             case Command.WriteMemory:
             {
@@ -266,6 +261,31 @@ public sealed class FakeBoard
             default:
                 return (ResponseStatus.BadCommand, []);
         }
+    }
+
+    /// <summary>
+    /// What the board's reset pin does (a power cycle, a watchdog): the same as RESET, without a
+    /// request. Call it while the host is not waiting on the board (the board is not locked).
+    /// </summary>
+    public void PinReset()
+    {
+        ClearState();
+        haveLast = false;
+        Resets++;
+    }
+
+    /// <summary>Pin resets so far (<see cref="PinReset"/>).</summary>
+    public long Resets { get; private set; }
+
+    /// <summary>Engine idle, registers (the host tag included) and counters 0; DRAM and parameters kept.</summary>
+    private void ClearState()
+    {
+        State = EngineState.Idle;
+        run = null;
+        Array.Clear(registers);
+        Array.Clear(Counters);
+        decoder.ClearCounters();
+        Duplicates = 0;
     }
 
     private EngineState Finish(EngineRun done)
