@@ -40,6 +40,25 @@ public static class EngineGenerator
         return files;
     }
 
+    /// <summary>
+    /// The engine RTL (as <see cref="WriteRtl"/>), the board link's modules (tops <c>accel_board_uart</c> and
+    /// <c>accel_board_xdma</c>) and <c>accel_board_config.h</c>; returns the Verilog files in dependency order.
+    /// </summary>
+    public static IReadOnlyList<string> WriteBoardRtl(EngineConfig engine, Board.BoardConfig board, string directory)
+    {
+        board.Validate();
+        var files = WriteRtl(engine, directory).ToList();
+        var header = Board.BoardRtl.Header(engine, board);
+        foreach (var module in Board.BoardRtl.Build(engine, board))
+        {
+            var target = Path.Combine(directory, module.Name + ".v");
+            WriteIfChanged(target, VerilogEmitter.Emit(module, header));
+            files.Add(target);
+        }
+        WriteIfChanged(Path.Combine(directory, Board.BoardRtl.ConfigHeader), Board.BoardRtl.CHeader(engine, board));
+        return files;
+    }
+
     /// <summary>RTL plus the program image (<c>program.hex</c>) and the report (<c>schedule.md</c>).</summary>
     public static IReadOnlyList<string> Write(EngineSchedule schedule, string directory)
     {
