@@ -9,6 +9,7 @@ var root = new RootCommand("accel: Fire-engine accelerator co-design kit (networ
     BenchCommand.Create(),
     GenCommand.Create(),
     CosimCommand.Create(),
+    RunCommand.Create(),
     RegressCommand.Create(),
     SynthCommand.Create(),
     DseCommand.Create(),

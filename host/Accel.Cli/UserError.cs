@@ -21,5 +21,7 @@ public sealed class UserError(string message) : Exception(message)
         // Synthesis refusals: unknown board, yosys missing, failing or past its time limit.
         or SynthesisException
         // Compression: bad density config, imported file or .eie container (each names the file and place).
-        or CompressionException or EieFormatException;
+        or CompressionException or EieFormatException
+        // The board was built for another engine, or the model does not fit it.
+        or Accel.Board.BoardMismatchException;
 }

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
-namespace Accel.Board.Tests;
+namespace Accel.Tests;
 
 /// <summary>Linux pseudo-terminals and FIFOs for the transport tests (what the emulated board offers).</summary>
 internal static class Posix

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Accel.Link;
 using Accel.Link.Testing;
 using Accel.Link.Transports;
+using Accel.Tests;
 using Xunit;
 
 namespace Accel.Board.Tests;

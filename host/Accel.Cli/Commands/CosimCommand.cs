@@ -102,7 +102,7 @@ public static class CosimCommand
     /// Real weights from an ONNX (calibrated now) or .q8 file; seeded random int8 weights for
     /// built-in and JSON networks. The input is the image, else a generated one.
     /// </summary>
-    private static (QuantizedModel Model, sbyte[] Input, string Weights) ModelAndInput(ModelSource source, string? imagePath,
+    internal static (QuantizedModel Model, sbyte[] Input, string Weights) ModelAndInput(ModelSource source, string? imagePath,
         int seed, CalibrationSettings calibration)
     {
         if (source.SeededWeights)

@@ -8,6 +8,9 @@ using Accel.Synthesis.Exploration;
 
 namespace Accel.Cli.Commands;
 
+// Accel.Board (the board driver) is a namespace too; here a board is a synthesis target.
+using Board = Accel.Synthesis.Boards.Board;
+
 /// <summary>
 /// `accel dse --board B --network N [--sizes ...] [--png FILE] [--json] [--calibrate-sizes ...]`:
 /// design-space exploration (docs/synthesis.md). Calibrates the resource model on yosys runs,

@@ -8,6 +8,9 @@ using Accel.Synthesis.Yosys;
 
 namespace Accel.Cli.Commands;
 
+// Accel.Board (the board driver) is a namespace too; here a board is a synthesis target.
+using Board = Accel.Synthesis.Boards.Board;
+
 /// <summary>
 /// `accel synth NETWORK --board B [--rows R --cols C] [--json] [--timeout S]`: plans the network on
 /// the engine, synthesizes the RTL with yosys for Xilinx 7-series and reports the resources
