@@ -1,6 +1,7 @@
 using Spectre.Console;
 using System.CommandLine;
 using Accel.Hardware;
+using Accel.Hardware.Board;
 using Accel.Hardware.Config;
 using Accel.Hardware.Program;
 using Accel.Hardware.Schedule;
@@ -30,8 +31,11 @@ public static class GenCommand
         var output = new Option<string?>("--output", "-o") { Description = "folder to write the RTL, headers, program and schedule.md into" };
         var reportFile = new Option<string?>("--report") { Description = "write the schedule report (per layer: MACs, predicted cycles, DRAM bytes, bound) to this Markdown file" };
         var engine = new EngineOptions(defaultSize: 16);
+        var boardTop = new Option<bool>("--board-top") { Description = "also write the board tops (accel_board_uart, accel_board_xdma: the link, docs/board.md) and accel_board_config.h" };
+        var baud = new Option<long>("--baud") { Description = "UART baud rate of the board top (with --board-top)", DefaultValueFactory = _ => new BoardConfig().Baud };
+        var dramBytes = new Option<long>("--dram-bytes") { Description = "DRAM bytes the board reports (with --board-top)", DefaultValueFactory = _ => new BoardConfig().DramBytes };
         var json = new Option<bool>("--json") { Description = "machine-readable output" };
-        var command = new Command("gen", "Plan a network on the engine and generate its RTL, program image and schedule report") { network, output, reportFile, json };
+        var command = new Command("gen", "Plan a network on the engine and generate its RTL, program image and schedule report") { network, output, reportFile, boardTop, baud, dramBytes, json };
         engine.AddTo(command);
         command.SetAction(r => Cli.Run(() =>
         {
@@ -42,6 +46,13 @@ public static class GenCommand
             string? reportPath = r.GetValue(reportFile) is string rp ? Path.GetFullPath(rp) : null;
             if (dir is null && reportPath is null) throw new UserError("give --output DIR (RTL and program) and/or --report FILE.md");
             var files = dir is null ? [] : EngineGenerator.Write(schedule, dir);
+            if (r.GetValue(boardTop))
+            {
+                if (dir is null) throw new UserError("--board-top needs --output DIR");
+                // The board's UART divider comes from the engine's clock: one clock for the engine and the link.
+                var board = new BoardConfig { ClockHz = (long)Math.Round(config.ClockMHz * 1e6), Baud = r.GetValue(baud), DramBytes = r.GetValue(dramBytes) };
+                files = [.. files, .. EngineGenerator.WriteBoardRtl(schedule.Config, board, dir).Except(files), Path.Combine(dir, BoardRtl.ConfigHeader)];
+            }
             if (reportPath is not null)
             {
                 if (Path.GetDirectoryName(reportPath) is { Length: > 0 } parent) Directory.CreateDirectory(parent);
