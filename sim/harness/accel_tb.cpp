@@ -5,7 +5,8 @@
 // to a JSON report. The engine's DRAM ports are served by a memory model: on the data port a read
 // channel with a latency per burst, a bounded number of bursts in flight and a beat rate, and a
 // write channel with the same beat rate and an acknowledgement per beat after a latency; the
-// instruction port is a second read channel with the same timing, over the same memory. The C# side
+// instruction port is a second read channel with the same timing, over the same memory (dram_model.h,
+// shared with the board emulator). The C# side
 // (Accel.Cosim.Verilator) writes the stimulus, builds this file together with the RTL and parses
 // the results; the formats are documented in docs/formats.md.
 //
@@ -23,6 +24,7 @@
 
 #include "Vaccel_top.h"
 #include "accel_config.h"
+#include "dram_model.h"
 #include "verilated.h"
 #if VM_TRACE
 #include "verilated_vcd_c.h"
@@ -54,45 +56,6 @@ constexpr std::uint32_t kHostWordBytes = ACCEL_HOST_BITS / 8;
 constexpr std::uint32_t kBeatBytes = ACCEL_DRAM_BITS / 8;
 constexpr int kResetCycles = 4;
 constexpr char kMagic[8] = {'A', 'C', 'C', 'S', 'T', 'I', 'M', '2'};
-
-// The port types depend on the widths: a Verilator port is a plain integer up to 64 bits and a
-// VlWide (array of 32-bit words) above. Bytes are little-endian: byte i holds bits [8i+7:8i].
-template <typename T>
-void setPort(T& port, const std::uint8_t* bytes, std::size_t count) {
-    static_assert(std::is_integral<T>::value, "plain ports are integers");
-    T value = 0;
-    for (std::size_t i = 0; i < count && i < sizeof(T); ++i) {
-        value |= static_cast<T>(static_cast<T>(bytes[i]) << (8 * i));
-    }
-    port = value;
-}
-
-template <std::size_t Words>
-void setPort(VlWide<Words>& port, const std::uint8_t* bytes, std::size_t count) {
-    for (std::size_t w = 0; w < Words; ++w) {
-        EData value = 0;
-        for (std::size_t b = 0; b < 4; ++b) {
-            const std::size_t i = 4 * w + b;
-            if (i < count) value |= static_cast<EData>(bytes[i]) << (8 * b);
-        }
-        port[w] = value;
-    }
-}
-
-template <typename T>
-void getPort(const T& port, std::uint8_t* bytes, std::size_t count) {
-    static_assert(std::is_integral<T>::value, "plain ports are integers");
-    for (std::size_t i = 0; i < count; ++i) {
-        bytes[i] = i < sizeof(T) ? static_cast<std::uint8_t>(port >> (8 * i)) : 0;
-    }
-}
-
-template <std::size_t Words>
-void getPort(const VlWide<Words>& port, std::uint8_t* bytes, std::size_t count) {
-    for (std::size_t i = 0; i < count; ++i) {
-        bytes[i] = i / 4 < Words ? static_cast<std::uint8_t>(port[i / 4] >> (8 * (i % 4))) : 0;
-    }
-}
 
 // A mismatch between accel_config.h and the Verilog would silently truncate data; refuse to build.
 static_assert(ACCEL_HOST_BITS >= 128 && ACCEL_HOST_BITS % 8 == 0, "ACCEL_HOST_BITS");
@@ -248,63 +211,31 @@ struct RunRecord {
     std::vector<Event> events;
 };
 
-struct MemoryTiming {
-    std::uint64_t readLatency = 32;
-    std::uint64_t writeLatency = 16;
-    double beatsPerCycle = 1.0;
-    std::size_t outstanding = 8;
-};
-
-struct DramStats {
-    std::uint64_t readRequests = 0, readBeats = 0, writeBeats = 0;
-    std::uint64_t insnReadRequests = 0, insnReadBeats = 0;
-};
-
-struct DramError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-// The memory behind the DRAM port: byte-addressed, little-endian beats.
-class Dram {
-  public:
-    void resize(std::uint64_t bytes) { bytes_.assign(static_cast<std::size_t>(bytes), 0); }
-    std::uint64_t size() const { return bytes_.size(); }
-    std::uint8_t* at(std::uint64_t addr, std::uint64_t count, const char* what) {
-        if (count > bytes_.size() || addr > bytes_.size() - count) {
-            throw DramError(std::string(what) + " of " + std::to_string(count) + " bytes at address "
-                            + std::to_string(addr) + " lies outside the DRAM image of " + std::to_string(bytes_.size())
-                            + " bytes");
-        }
-        return bytes_.data() + addr;
-    }
-
-  private:
-    std::vector<std::uint8_t> bytes_;
-};
+using accel::Dram;
+using accel::DramError;
+using accel::DramStats;
+using accel::MemoryTiming;
+using accel::setPort;
+using Memory = accel::MemoryModel<Vaccel_top, kBeatBytes>;
 
 class Bench {
   public:
     Bench(VerilatedContext* ctx, Vaccel_top* top, Dram& dram, MemoryTiming timing, bool progress)
-        : ctx_(ctx), top_(top), dram_(dram), timing_(timing), progress_(progress) {}
+        : ctx_(ctx), top_(top), memory_(dram, timing, /*strict=*/true), progress_(progress) {}
 
 #if VM_TRACE
     void attachTrace(VerilatedVcdC* trace) { trace_ = trace; }
 #endif
 
     std::uint64_t cycles() const { return cycles_; }
-    const DramStats& stats() const { return stats_; }
+    const DramStats& stats() const { return memory_.stats(); }
 
     void reset() {
         top_->clk_i = 0;
         top_->rst_ni = 0;
         top_->host_wr_en_i = 0;
         top_->start_i = 0;
-        top_->dram_rd_req_ready_i = 0;
-        top_->dram_rd_valid_i = 0;
-        top_->insn_rd_req_ready_i = 0;
-        top_->insn_rd_valid_i = 0;
-        top_->dram_wr_ready_i = 0;
-        top_->dram_wr_ack_i = 0;
+        memory_.idle(*top_);
         top_->eval();
         dump();
         for (int i = 0; i < kResetCycles; ++i) tick();
@@ -354,30 +285,12 @@ class Bench {
     }
 
   private:
-    struct ReadBurst {
-        std::uint64_t addr;
-        std::uint32_t beats;
-        std::uint64_t firstBeat;
-    };
-
-    // One read channel of the memory model: bursts in order, each a latency after its request,
-    // then a beat per token.
-    struct ReadChannel {
-        const char* name;
-        const char* requestName;
-        std::deque<ReadBurst> bursts;
-        std::uint32_t beat = 0;
-        double tokens = 0;
-        std::uint64_t* requests;
-        std::uint64_t* beats;
-    };
-
     // Inputs for this cycle are set while the clock is low; the handshakes they complete are
     // taken after eval(), before the rising edge that registers them in the engine.
     void tick() {
-        serveMemory();
+        memory_.serve(*top_, cycles_);
         top_->eval();
-        acceptMemory();
+        memory_.accept(*top_, cycles_);
         top_->clk_i = 1;
         top_->eval();
         dump();
@@ -385,59 +298,6 @@ class Bench {
         top_->eval();
         dump();
         ++cycles_;
-    }
-
-    // Drives one beat (or none) of the channel's head burst; returns whether it did.
-    template <typename Data>
-    bool serveRead(ReadChannel& ch, Data& data) {
-        ch.tokens = std::min(1.0, ch.tokens + timing_.beatsPerCycle);
-        if (ch.bursts.empty() || ch.bursts.front().firstBeat > cycles_ || ch.tokens < 1.0) return false;
-        ReadBurst& head = ch.bursts.front();
-        const std::uint64_t addr = head.addr + static_cast<std::uint64_t>(ch.beat) * kBeatBytes;
-        setPort(data, dram_.at(addr, kBeatBytes, ch.name), kBeatBytes);
-        ch.tokens -= 1.0;
-        ++*ch.beats;
-        if (++ch.beat == head.beats) {
-            ch.bursts.pop_front();
-            ch.beat = 0;
-        }
-        return true;
-    }
-
-    void acceptRead(ReadChannel& ch, std::uint64_t addr, std::uint32_t beats) {
-        if (beats == 0) throw DramError(std::string(ch.requestName) + " of 0 beats at address " + std::to_string(addr));
-        dram_.at(addr, static_cast<std::uint64_t>(beats) * kBeatBytes, ch.requestName);
-        ch.bursts.push_back({addr, beats, cycles_ + timing_.readLatency});
-        ++*ch.requests;
-    }
-
-    void serveMemory() {
-        writeTokens_ = std::min(1.0, writeTokens_ + timing_.beatsPerCycle);
-        top_->dram_rd_valid_i = serveRead(data_, top_->dram_rd_data_i);
-        top_->insn_rd_valid_i = serveRead(insn_, top_->insn_rd_data_i);
-        top_->dram_rd_req_ready_i = data_.bursts.size() < timing_.outstanding;
-        top_->insn_rd_req_ready_i = insn_.bursts.size() < timing_.outstanding;
-        top_->dram_wr_ready_i = writeTokens_ >= 1.0;
-        top_->dram_wr_ack_i = 0;
-        if (!acks_.empty() && acks_.front() <= cycles_) {
-            acks_.pop_front();
-            top_->dram_wr_ack_i = 1;
-        }
-    }
-
-    void acceptMemory() {
-        if (top_->dram_rd_req_valid_o && top_->dram_rd_req_ready_i) {
-            acceptRead(data_, top_->dram_rd_req_addr_o, top_->dram_rd_req_beats_o);
-        }
-        if (top_->insn_rd_req_valid_o && top_->insn_rd_req_ready_i) {
-            acceptRead(insn_, top_->insn_rd_req_addr_o, top_->insn_rd_req_beats_o);
-        }
-        if (top_->dram_wr_valid_o && top_->dram_wr_ready_i) {
-            getPort(top_->dram_wr_data_o, dram_.at(top_->dram_wr_addr_o, kBeatBytes, "a DRAM write"), kBeatBytes);
-            writeTokens_ -= 1.0;
-            acks_.push_back(cycles_ + timing_.writeLatency);
-            ++stats_.writeBeats;
-        }
     }
 
     void dump() {
@@ -456,19 +316,13 @@ class Bench {
 
     VerilatedContext* ctx_;
     Vaccel_top* top_;
-    Dram& dram_;
-    MemoryTiming timing_;
+    Memory memory_;
     bool progress_;
 #if VM_TRACE
     VerilatedVcdC* trace_ = nullptr;
 #endif
     std::uint64_t cycles_ = 0;
     bool warnedBusy_ = false;
-    DramStats stats_;
-    ReadChannel data_{"a DRAM read", "a DRAM read request", {}, 0, 0, &stats_.readRequests, &stats_.readBeats};
-    ReadChannel insn_{"an instruction fetch", "an instruction fetch request", {}, 0, 0, &stats_.insnReadRequests, &stats_.insnReadBeats};
-    std::deque<std::uint64_t> acks_;
-    double writeTokens_ = 0;
 };
 
 struct Options {

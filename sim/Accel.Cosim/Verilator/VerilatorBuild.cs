@@ -8,16 +8,21 @@ using Accel.Model.Data;
 namespace Accel.Cosim.Verilator;
 
 /// <summary>A built testbench executable.</summary>
-/// <param name="Executable">Path of <c>accel_tb</c>.</param>
+/// <param name="Executable">Path of the executable (<c>accel_tb</c> unless the build names another).</param>
 /// <param name="Directory">The cache directory holding it (also the sources it was built from and the build log).</param>
 /// <param name="FromCache">True when an earlier build (of this or another process) was reused.</param>
 /// <param name="BuildTime">Time this call took, including waiting for another process building the same thing.</param>
 public sealed record BuildResult(string Executable, string Directory, bool FromCache, TimeSpan BuildTime);
 
 /// <summary>
-/// Verilates the RTL together with the C++ testbench (sim/harness) into an <c>accel_tb</c> executable,
-/// cached by content: the key is a SHA-256 over verilator's version, the flags, every RTL file's name
-/// and content, the harness sources and accel_config.h, so an unchanged design is never recompiled.
+/// Verilates the RTL together with one C++ harness (sim/harness) into an executable, cached by
+/// content: the key is a SHA-256 over verilator's version, the flags (top module included), the
+/// executable's name, every RTL file's name and content, the harness main file and the shared
+/// headers, and the configuration headers, so an unchanged design is never recompiled. By default
+/// the top is <c>accel_top</c>, the main file <c>accel_tb.cpp</c> and the executable <c>accel_tb</c>
+/// (the cosim testbench); the board emulator names <c>accel_board_uart</c>, <c>board_emu.cpp</c> and
+/// <c>accel_board_emu</c>. Only the main file is compiled; the harness directory's headers are
+/// shared by every harness.
 /// Processes building the same key at once (regression shards) serialise on a lock file: one builds,
 /// the others wait and reuse. A build goes to a temporary directory that is renamed into place only
 /// after it succeeded, so a half-built directory is never mistaken for a good one.
@@ -25,17 +30,21 @@ public sealed record BuildResult(string Executable, string Directory, bool FromC
 public sealed class VerilatorBuild
 {
     public const string CacheEnvironmentVariable = "ACCEL_COSIM_CACHE";
+    /// <summary>The default executable: the cosim testbench.</summary>
     public const string ExecutableName = "accel_tb";
     public const string StampFileName = "stamp";
     public const string LogFileName = "build.log";
     public const string ConfigHeaderName = "accel_config.h";
+    /// <summary>The default top module: the engine.</summary>
     public const string TopModule = "accel_top";
+
+    /// <summary>The default harness main file.</summary>
+    public const string HarnessMainFile = "accel_tb.cpp";
 
     private const string KeyFormatVersion = "accel-cosim-build/1";
     private const string CompilerFlags = "-O2";
-    private static readonly string[] HarnessExtensions = [".cpp", ".cc", ".h", ".hpp"];
+    private static readonly string[] HeaderExtensions = [".h", ".hpp"];
     private static readonly string[] CompiledRtlExtensions = [".v", ".sv"];
-    private static readonly string[] CompiledHarnessExtensions = [".cpp", ".cc"];
     private static readonly ConcurrentDictionary<string, string> VersionByExecutable = new();
 
     /// <param name="rtlSources">Verilog files; .v/.sv are compiled, other files (includes) only hashed and found through -I.</param>
@@ -67,6 +76,18 @@ public sealed class VerilatorBuild
 
     /// <summary>The C++ testbench sources; null to use <see cref="LocateHarnessDirectory"/>.</summary>
     public string? HarnessDirectory { get; init; }
+
+    /// <summary>The Verilog top module (verilator --top-module); the harness includes <c>V{Top}.h</c>.</summary>
+    public string Top { get; init; } = TopModule;
+
+    /// <summary>The one harness source compiled (a file name in the harness directory).</summary>
+    public string HarnessMain { get; init; } = HarnessMainFile;
+
+    /// <summary>The executable's file name in the build directory.</summary>
+    public string Executable { get; init; } = ExecutableName;
+
+    /// <summary>Headers besides accel_config.h the generator wrote into the configuration directory (for example accel_board_config.h).</summary>
+    public IReadOnlyList<string> ExtraConfigHeaders { get; init; } = [];
 
     /// <summary>Parallel compile jobs (verilator -j). Not part of the cache key: it does not change the result.</summary>
     public int BuildJobs { get; init; } = 2;
@@ -113,10 +134,13 @@ public sealed class VerilatorBuild
         Add("format", Encoding.UTF8.GetBytes(KeyFormatVersion));
         Add("verilator", Encoding.UTF8.GetBytes(VerilatorVersion()));
         Add("flags", Encoding.UTF8.GetBytes(string.Join('\n', KeyFlags())));
+        // Only what differs from the defaults is added, so the testbench's keys do not depend on it.
+        if (Executable != ExecutableName) Add("executable", Encoding.UTF8.GetBytes(Executable));
         foreach (var source in RtlSources) Add("rtl " + Path.GetFileName(source), ReadInput(source));
         var harness = LocateHarness();
         foreach (var (relative, path) in HarnessFiles(harness)) Add("harness " + relative, ReadInput(path));
         Add("config", ReadInput(ConfigHeaderPath));
+        foreach (var header in ExtraConfigHeaders) Add("config " + header, ReadInput(Path.Combine(ConfigDirectory, header)));
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
@@ -148,11 +172,11 @@ public sealed class VerilatorBuild
 
     private string LocateHarness() => HarnessDirectory is { } given ? Path.GetFullPath(given) : LocateHarnessDirectory();
 
-    private static bool IsComplete(string directory) =>
-        File.Exists(Path.Combine(directory, ExecutableName)) && File.Exists(Path.Combine(directory, StampFileName));
+    private bool IsComplete(string directory) =>
+        File.Exists(Path.Combine(directory, Executable)) && File.Exists(Path.Combine(directory, StampFileName));
 
-    private static BuildResult Result(string directory, bool fromCache, Stopwatch clock) =>
-        new(Path.Combine(directory, ExecutableName), directory, fromCache, clock.Elapsed);
+    private BuildResult Result(string directory, bool fromCache, Stopwatch clock) =>
+        new(Path.Combine(directory, Executable), directory, fromCache, clock.Elapsed);
 
     /// <summary>The flags that shape the executable, without machine-specific paths (they would defeat the cache).</summary>
     private List<string> KeyFlags() => Flags(CompilerFlags);
@@ -162,7 +186,7 @@ public sealed class VerilatorBuild
         var flags = new List<string>
         {
             "--cc", "--exe", "--build", "-Wall", "-O3", "--x-assign", "fast", "--x-initial", "fast",
-            "--top-module", TopModule, "-CFLAGS", compilerFlags,
+            "--top-module", Top, "-CFLAGS", compilerFlags,
         };
         if (Trace) flags.Add("--trace");
         if (Threads is { } threads) flags.AddRange(["--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
@@ -184,13 +208,14 @@ public sealed class VerilatorBuild
             string copy = Path.Combine(sources, relative);
             Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
             File.Copy(path, copy);
-            if (CompiledHarnessExtensions.Contains(Path.GetExtension(relative), StringComparer.OrdinalIgnoreCase)) compiledHarness.Add(copy);
+            if (relative == HarnessMain) compiledHarness.Add(copy);
         }
         File.Copy(ConfigHeaderPath, Path.Combine(sources, ConfigHeaderName));
+        foreach (var header in ExtraConfigHeaders) File.Copy(Path.Combine(ConfigDirectory, header), Path.Combine(sources, header));
 
         // The C++ compiler runs inside obj/, hence the relative include path (also immune to spaces in paths).
         var arguments = Flags($"{CompilerFlags} -I../src");
-        arguments.AddRange(["-j", BuildJobs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--Mdir", objects, "-o", ExecutableName]);
+        arguments.AddRange(["-j", BuildJobs.ToString(System.Globalization.CultureInfo.InvariantCulture), "--Mdir", objects, "-o", Executable]);
         foreach (var includeDirectory in RtlSources.Select(Path.GetDirectoryName).Distinct()) arguments.Add("-I" + includeDirectory);
         arguments.AddRange(RtlSources.Where(s => CompiledRtlExtensions.Contains(Path.GetExtension(s), StringComparer.OrdinalIgnoreCase)));
         arguments.AddRange(compiledHarness);
@@ -219,10 +244,10 @@ public sealed class VerilatorBuild
             string failedLog = Path.Combine(failed, LogFileName);
             string what = outcome.TimedOut ? $"took longer than {BuildTimeout}" : $"failed with exit code {outcome.ExitCode}";
             var tail = outcome.MergedLines.TakeLast(40);
-            throw new CosimException($"verilator build of {TopModule} {what}; full log: {failedLog}\n{string.Join('\n', tail)}");
+            throw new CosimException($"verilator build of {Top} {what}; full log: {failedLog}\n{string.Join('\n', tail)}");
         }
 
-        File.Move(Path.Combine(objects, ExecutableName), Path.Combine(staging, ExecutableName));
+        File.Move(Path.Combine(objects, Executable), Path.Combine(staging, Executable));
         TryDelete(objects);  // object files are large and never reused
         await File.WriteAllTextAsync(
             Path.Combine(staging, StampFileName),
@@ -282,15 +307,16 @@ public sealed class VerilatorBuild
     private static CosimException VerilatorMissing(Exception inner) =>
         new($"verilator not found on PATH: run scripts/setup.sh ({inner.Message})", inner);
 
-    private static List<(string Relative, string Path)> HarnessFiles(string harnessDirectory)
+    /// <summary>The main file and every header of the harness directory (other harnesses' main files are not part of this build).</summary>
+    private List<(string Relative, string Path)> HarnessFiles(string harnessDirectory)
     {
         if (!Directory.Exists(harnessDirectory)) throw new CosimException($"testbench directory {harnessDirectory} does not exist");
         var files = Directory.EnumerateFiles(harnessDirectory, "*", SearchOption.AllDirectories)
-            .Where(f => HarnessExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
             .Select(f => (Relative: Path.GetRelativePath(harnessDirectory, f).Replace('\\', '/'), Path: f))
+            .Where(f => f.Relative == HarnessMain || HeaderExtensions.Contains(Path.GetExtension(f.Relative), StringComparer.OrdinalIgnoreCase))
             .OrderBy(f => f.Relative, StringComparer.Ordinal)
             .ToList();
-        if (files.Count == 0) throw new CosimException($"no testbench sources in {harnessDirectory}");
+        if (!files.Any(f => f.Relative == HarnessMain)) throw new CosimException($"harness main file {HarnessMain} not found in {harnessDirectory}");
         return files;
     }
 
