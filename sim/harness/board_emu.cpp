@@ -522,8 +522,7 @@ class Board {
     void acceptLink(std::int64_t now) {
 #if BOARD_XDMA
         if (h2cValid_ && top_->s_axis_h2c_tvalid_i && top_->s_axis_h2c_tready_o) {
-            h2cValid_ = false;
-            top_->s_axis_h2c_tvalid_i = 0;  // set again by feedLink before the next eval
+            h2cValid_ = false;  // the port keeps its value through this rising edge; feedLink drives the next beat
             for (int i = 0; i < h2cBytes_; ++i) sent(h2cBeat_[i]);
         }
         if (top_->m_axis_c2h_tvalid_o && top_->m_axis_c2h_tready_i) {

