@@ -173,8 +173,8 @@ public sealed class Board : IAsyncDisposable, IDisposable
     {
         var model = loaded ?? throw new InvalidOperationException("load a model before running it");
         ArgumentNullException.ThrowIfNull(quantizedInput);
-        if (quantizedInput.Length != model.InputPlacement.Shape.Elements)
-            throw new ArgumentException($"the input has {quantizedInput.Length} values, the model takes {model.InputPlacement.Shape.Elements}", nameof(quantizedInput));
+        if (quantizedInput.Length != model.InputShape.Elements)
+            throw new ArgumentException($"the input has {quantizedInput.Length} values, the model takes {model.InputShape.Elements} ({model.InputShape})", nameof(quantizedInput));
         await CheckTagAsync("before the run", ct).ConfigureAwait(false);
         var before = await Commands.CountersAsync(ct).ConfigureAwait(false);
 

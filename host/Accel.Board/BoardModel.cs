@@ -90,6 +90,9 @@ public sealed class BoardModel
     /// <summary>Bytes the load writes over the link: the regions and the parameter words.</summary>
     public long LoadBytes => Regions.Sum(r => (long)r.Bytes.Length) + ParameterWords.Sum(w => (long)w.Length);
 
+    /// <summary>The network input's logical shape (an im2col placement has the packed shape; the host hands over the logical tensor).</summary>
+    public Shape InputShape => InputPlacement.Im2Col?.Source ?? InputPlacement.Shape;
+
     /// <summary>The quantized input (CHW) packed into activation words and laid out in DRAM, as the cosim harness gets it.</summary>
     public DramRegion InputRegion(sbyte[] input) =>
         new("input", InputAddress, EngineImage.ToDram(InputPlacement.Pack(input, Lanes), Lanes, DramWordBytes));
@@ -144,7 +147,7 @@ public sealed class BoardModel
         }
 
         var model = new BoardModel(schedule, regions, parameters, tensors, outputNode, sparseLoads);
-        foreach (var r in regions.Append(model.InputRegion(new sbyte[model.InputPlacement.Shape.Elements])))
+        foreach (var r in regions.Append(model.InputRegion(new sbyte[model.InputShape.Elements])))
             if (r.End > model.DramBytes)
                 throw new ScheduleException($"the {r.Name} region ends at byte {r.End}, past the schedule's {model.DramBytes} bytes of DRAM");
         return model;

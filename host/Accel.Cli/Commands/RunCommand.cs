@@ -3,6 +3,8 @@ using System.Diagnostics;
 using Spectre.Console;
 using Accel.Board;
 using Accel.Cosim;
+using Accel.Cosim.Board;
+using Accel.Hardware.Board;
 using Accel.Golden;
 using Accel.Hardware.Config;
 using Accel.Hardware.Schedule;
@@ -57,17 +59,22 @@ public static class RunCommand
             Description = "decode on load (default: on for an .eie model, as the board's cosim does)",
             Arity = ArgumentArity.ZeroOrOne,
         };
+        var emuFaults = new Option<double>("--emu-faults") { Description = "emulated board only: byte error rate on the link, both ways, split evenly between drops, duplicates and corruptions (e.g. 0.01)" };
+        var emuResets = new Option<string?>("--emu-reset-after") { Description = "emulated board only: reset the board after these many host bytes (comma-separated), e.g. in the middle of the weights" };
+        var emuSeed = new Option<int>("--emu-seed") { Description = "emulated board only: seed of the injected faults", DefaultValueFactory = _ => 1 };
         var calibration = new CalibrationOptions();
         var command = new Command("run", "Run one inference on a board (UART, XDMA or the emulator) and print the top-5 and the link's figures")
-            { boardOption, modelOption, image, seed, check, device, json, sparseWeights };
+            { boardOption, modelOption, image, seed, check, device, json, sparseWeights, emuFaults, emuResets, emuSeed };
         engine.AddTo(command);
         calibration.AddTo(command);
         command.SetAction(r => Cli.Run(() =>
         {
             try
             {
+                var faults = new EmulatorFaults(r.GetValue(emuFaults), ParseResets(r.GetValue(emuResets)), r.GetValue(emuSeed));
+                if (faults.Rate is < 0 or > 0.5) throw new UserError($"--emu-faults {faults.Rate}: expected a rate in 0..0.5");
                 return Run(r, r.GetValue(boardOption)!, r.GetValue(modelOption)!, engine.Read(r), r.GetValue(image), r.GetValue(seed),
-                    r.GetValue(check), r.GetValue(device)!, r.GetValue(json), r.GetValue(sparseWeights), calibration.Read(r));
+                    r.GetValue(check), r.GetValue(device)!, r.GetValue(json), r.GetValue(sparseWeights), calibration.Read(r), faults);
             }
             // The link's failures are the environment's (a missing port, a silent or reset board, another engine): one line, not a trace.
             catch (Exception e) when (e is FormatException or IOException or TimeoutException or BoardMismatchException or UnauthorizedAccessException)
@@ -79,7 +86,7 @@ public static class RunCommand
     }
 
     private static int Run(ParseResult r, string boardText, string modelArgument, EngineConfig requested, string? imagePath, int seed,
-        bool check, string deviceText, bool json, bool? sparseOption, CalibrationSettings calibration)
+        bool check, string deviceText, bool json, bool? sparseOption, CalibrationSettings calibration, EmulatorFaults faults)
     {
         var wall = Stopwatch.StartNew();
         var address = LinkAddress.Parse(boardText);
@@ -91,7 +98,9 @@ public static class RunCommand
         var goldenDevice = check ? Cli.ParseDevice(deviceText) : GoldenDevice.Cpu;
         bool live = !json && !Console.IsErrorRedirected;
 
-        var (stream, options, stop) = Open(address, schedule.Config);
+        if (address.Kind != LinkKind.Emulator && (faults.Rate > 0 || faults.ResetAfterBytes.Count > 0))
+            throw new UserError("--emu-faults and --emu-reset-after apply to --board emu only");
+        var (stream, options, stop) = Open(address, schedule.Config, faults);
         try
         {
             using var board = new Board.Board(stream, address.ToString(), options);
@@ -128,7 +137,7 @@ public static class RunCommand
     }
 
     /// <summary>The transport for the address, the waits that suit it, and what to do at the end (stop the emulator).</summary>
-    private static (Stream Stream, BoardOptions Options, Action? Stop) Open(LinkAddress address, EngineConfig config)
+    private static (Stream Stream, BoardOptions Options, Action? Stop) Open(LinkAddress address, EngineConfig config, EmulatorFaults faults)
     {
         switch (address.Kind)
         {
@@ -139,14 +148,66 @@ public static class RunCommand
             case LinkKind.Xdma:
                 return (XdmaTransport.Open(address.Path), new BoardOptions { Policy = new RetryPolicy(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2), 8) }, null);
             default:
-                return OpenEmulator(address, config);
+                return OpenEmulator(address, config, faults);
         }
     }
 
-    /// <summary>The emulated board (the board RTL in Verilator behind a pseudo-terminal), built for the model's engine.</summary>
-    private static (Stream, BoardOptions, Action?) OpenEmulator(LinkAddress address, EngineConfig config) =>
-        throw new UserError($"--board {address}: the emulated board is not available in this build yet " +
-            $"(it needs Accel.Cosim.Board.BoardEmulator); use uart:PATH or xdma:PREFIX (engine {config})");
+    /// <summary>What the emulated board injects (--emu-faults, --emu-reset-after, --emu-seed).</summary>
+    public sealed record EmulatorFaults(double Rate, IReadOnlyList<long> ResetAfterBytes, int Seed)
+    {
+        public static EmulatorFaults None { get; } = new(0, [], 1);
+    }
+
+    /// <summary>
+    /// The emulated board: the board RTL for the model's engine in Verilator, its UART behind a
+    /// pseudo-terminal opened through the same SerialTransport as a real port. Plain `emu` runs the
+    /// UART at 4 clocks per bit (fast); `emu@BAUD` generates the real divider for BAUD at 100 MHz and
+    /// the emulator keeps board time (docs/board.md "Emulated board").
+    /// </summary>
+    private static (Stream, BoardOptions, Action?) OpenEmulator(LinkAddress address, EngineConfig config, EmulatorFaults faults)
+    {
+        var boardConfig = address.Timed ? new BoardConfig { Baud = address.Baud } : BoardConfig.Emulated;
+        var options = new EmulatorOptions
+        {
+            Faults = new FaultRates(faults.Rate / 3, faults.Rate / 3, faults.Rate / 3),
+            ResetAfterBytes = faults.ResetAfterBytes,
+            Seed = faults.Seed,
+        };
+        Output.Note($"starting the emulated board ({config.Rows}x{config.Cols} engine, UART at {boardConfig.ClocksPerBit} clocks per bit" +
+            (faults.Rate > 0 ? $", {faults.Rate:P2} byte faults" : "") + (faults.ResetAfterBytes.Count > 0 ? $", board reset after {string.Join(", ", faults.ResetAfterBytes)} bytes" : "") +
+            "); the first start builds it in Verilator (minutes), later ones reuse the build");
+        var emulator = BoardEmulator.StartAsync(config, boardConfig, options).GetAwaiter().GetResult();
+        Stream stream;
+        try
+        {
+            stream = SerialTransport.Open(emulator.PortName, boardConfig.Baud);
+        }
+        catch
+        {
+            emulator.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+        // Simulated time runs far slower than a board's: a 1 KiB frame is ~40k cycles at 4 clocks per bit,
+        // ~350k at 3 Mbaud; the engine manages some 10^5..10^6 cycles per wall second.
+        double frameCycles = 1100.0 * 10 * boardConfig.ClocksPerBit;
+        var first = TimeSpan.FromSeconds(Math.Max(2, 4 * frameCycles / 200_000));
+        var boardOptions = new BoardOptions
+        {
+            Policy = new RetryPolicy(first, first * 8, 8),
+            CyclesPerSecond = 50_000,
+            MinRunWait = TimeSpan.FromMinutes(2),
+            MaxPollInterval = TimeSpan.FromMilliseconds(200),
+        };
+        void Stop()
+        {
+            stream.Dispose();
+            var stats = emulator.StopAsync().GetAwaiter().GetResult();
+            Output.Note($"emulator: {Output.N(stats.Cycles)} cycles simulated" +
+                (stats.FaultsToBoard.Total + stats.FaultsToHost.Total > 0 ? $"; faults injected: to the board {stats.FaultsToBoard}, to the host {stats.FaultsToHost}" : "") +
+                (stats.Resets > 0 ? $"; {stats.Resets} board reset(s)" : ""));
+        }
+        return (stream, boardOptions, Stop);
+    }
 
     /// <summary>
     /// The schedule for the board's engine. The board reports its configuration hash, which covers
@@ -171,6 +232,19 @@ public static class RunCommand
             }
         }
         return planned;
+    }
+
+    private static IReadOnlyList<long> ParseResets(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return [];
+        var list = new List<long>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!long.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n) || n <= 0)
+                throw new UserError($"--emu-reset-after '{text}': expected positive byte counts separated by commas, e.g. 200000");
+            list.Add(n);
+        }
+        return list;
     }
 
     private static CheckFigures Check(QuantizedModel model, sbyte[] input, sbyte[] got, Network network, GoldenDevice device)
