@@ -7,7 +7,7 @@
 //   accel_board_emu --xdma DIR                       FIFOs DIR/xdma0_h2c_0, DIR/xdma0_c2h_0 and the
 //                                                    register mirror DIR/xdma0_user; prints "XDMA DIR/xdma0"
 //
-// Options: --baud N (timed link, N/10 bytes/s each way; 0 fast), --seed S, --drop P, --duplicate P,
+// Options: --seed S, --drop P, --duplicate P,
 // --corrupt P, --delay P, --delay-us U (per-byte faults both ways), --reset-after-bytes N[,N...],
 // --dram-bytes N, --stats FILE, --max-seconds N, --trace FILE (traced builds), and the memory
 // timing of accel_tb (--dram-read-latency N, --dram-write-latency N, --dram-beats-per-cycle X,
@@ -19,6 +19,15 @@
 // clocks per bit (8N1, LSB first), uart_tx_o is sampled mid-bit back into bytes. When idle_o is 1
 // and nothing is on its way in either direction the model is not clocked: the process sleeps in
 // poll() until the host sends something.
+//
+// Board time (virtual time): every simulated clock counts 1 / ACCEL_BOARD_CLOCK_HZ seconds, every
+// wall-clock interval spent asleep with the board idle counts as it is (an idle board's state does
+// not change, so clocking it or not is the same; the host's reaction time and the pty's latency
+// are thus counted 1:1, the board's work at its real clock). Generated with the real UART divider
+// (BoardConfig with the real baud: "timed mode"), the line runs at the RTL's rate in board time,
+// whatever the simulation speed; the --stats figures (virtual seconds, the board times of the first
+// host byte and the last board byte) give the link's efficiency. With the fast divider (4 clocks a
+// bit) the same figures describe a 25 Mbaud line.
 //
 // Timing of a cycle as in accel_tb.cpp: inputs change while the clock is low, handshakes are taken
 // after eval(), before the rising edge; outputs are sampled after the edge. The falling edge and the
@@ -75,6 +84,9 @@ using Top = Vaccel_board_uart;
 #ifndef ACCEL_BOARD_DRAM_BYTES
 #error "ACCEL_BOARD_DRAM_BYTES missing: build with the board RTL's configuration header"
 #endif
+#ifndef ACCEL_BOARD_CLOCK_HZ
+#error "ACCEL_BOARD_CLOCK_HZ missing: build with the board RTL's configuration header"
+#endif
 
 namespace {
 
@@ -83,6 +95,7 @@ constexpr int kExitUsage = 2;
 
 constexpr std::uint32_t kBeatBytes = ACCEL_DRAM_BITS / 8;
 constexpr int kClocksPerBit = ACCEL_BOARD_CLOCKS_PER_BIT;
+constexpr double kNsPerCycle = 1e9 / static_cast<double>(ACCEL_BOARD_CLOCK_HZ);
 constexpr int kResetCycles = 16;
 // The link is serviced (fds read and written, wall clock looked at) every this many ns of wall time.
 constexpr std::int64_t kPumpNs = 15'000;
@@ -116,7 +129,6 @@ struct FaultRates {
 struct Options {
     Mode mode = Mode::None;
     std::string linkFile, scriptIn, scriptOut, xdmaDir, statsFile, trace;
-    double baud = 0;
     std::uint64_t seed = 1;
     FaultRates faults;
     std::vector<std::uint64_t> resetAfter;
@@ -130,12 +142,11 @@ struct FaultCounts {
 };
 
 // One direction of the link: bytes enter (from the host's fd or the board's line) with their
-// arrival time, get their faults, and leave no earlier than the line rate allows: byte k leaves at
-// max(arrival k, departure k-1) + 10 bits / baud, so an idle line never banks time.
+// wall-clock arrival time, get their faults, and may leave at once, or once a delay fault's
+// wall-clock hold is over (bytes stay in order). The line's own rate is the RTL's UART.
 class Direction {
   public:
-    Direction(double bytesPerSecond, const FaultRates& faults, std::uint64_t seed)
-        : nsPerByte_(bytesPerSecond > 0 ? 1e9 / bytesPerSecond : 0), faults_(faults), rng_(seed) {}
+    Direction(const FaultRates& faults, std::uint64_t seed) : faults_(faults), rng_(seed) {}
 
     void push(std::uint8_t b, std::int64_t now) {
         ++in_;
@@ -163,6 +174,8 @@ class Direction {
 
     // The next byte that may leave at `now`, if any.
     bool ready(std::int64_t now) const { return !queue_.empty() && queue_.front().leaves <= now; }
+    // When the next byte may leave (wall clock); INT64_MAX when none is queued.
+    std::int64_t nextLeaves() const { return queue_.empty() ? INT64_MAX : queue_.front().leaves; }
     bool empty() const { return queue_.empty(); }
     std::size_t size() const { return queue_.size(); }
     std::uint8_t pop() {
@@ -185,16 +198,15 @@ class Direction {
     bool chance(double p) { return p > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
 
     void enqueue(std::uint8_t b, std::int64_t arrival) {
-        double leaves = std::max(static_cast<double>(arrival), lastLeaves_) + nsPerByte_;
+        const std::int64_t leaves = std::max(arrival, lastLeaves_);
         lastLeaves_ = leaves;
-        queue_.push_back({b, static_cast<std::int64_t>(leaves)});
+        queue_.push_back({b, leaves});
     }
 
-    double nsPerByte_;
     FaultRates faults_;
     std::mt19937_64 rng_;
     std::deque<Byte> queue_;
-    double lastLeaves_ = 0;
+    std::int64_t lastLeaves_ = 0;
     std::uint64_t in_ = 0, out_ = 0;
     FaultCounts counts_;
 };
@@ -365,14 +377,24 @@ class Board {
           top_(top),
           options_(o),
           memory_(dram, o.timing, /*strict=*/false),
-          toBoard_(o.baud / 10, o.faults, o.seed),
-          toHost_(o.baud / 10, o.faults, o.seed ^ 0x9E3779B97F4A7C15ull) {}
+          toBoard_(o.faults, o.seed),
+          toHost_(o.faults, o.seed ^ 0x9E3779B97F4A7C15ull) {}
 
 #if VM_TRACE
     void attachTrace(VerilatedVcdC* trace) { trace_ = trace; }
 #endif
 
     std::uint64_t cycles() const { return cycles_; }
+    // Board time so far: the cycles at the board's clock plus the wall time slept while idle.
+    double virtualNs() const { return static_cast<double>(cycles_) * kNsPerCycle + static_cast<double>(idleNs_); }
+    void addIdle(std::int64_t ns) { idleNs_ += std::max<std::int64_t>(ns, 0); }
+    // Board times (ns) when the first host byte started onto the board's line and when the last
+    // board byte was complete; negative when there was none.
+    double firstHostByteNs() const { return firstHostNs_; }
+    double lastBoardByteNs() const { return lastBoardNs_; }
+    std::int64_t idleNs() const { return idleNs_; }
+    std::uint64_t firstHostByteCycle() const { return firstHostCycle_; }
+    std::uint64_t lastBoardByteCycle() const { return lastBoardCycle_; }
     std::uint64_t resets() const { return resets_; }
     Direction& toBoard() { return toBoard_; }
     Direction& toHost() { return toHost_; }
@@ -396,9 +418,11 @@ class Board {
         resetLeft_ = kResetCycles;
     }
 
-    // Whether clocking the model could change anything: otherwise the caller may sleep.
-    bool quiet() const {
-        if (resetLeft_ > 0 || !top_->idle_o || !memory_.quiet() || !toBoard_.empty() || !toHost_.empty()) return false;
+    // Whether clocking the model could change anything before the next host byte may enter at
+    // `now`: otherwise the caller may sleep (bytes for the host, or held by a delay fault, do not
+    // need the board's clock).
+    bool quiet(std::int64_t now) const {
+        if (resetLeft_ > 0 || !top_->idle_o || !memory_.quiet() || toBoard_.ready(now)) return false;
 #if BOARD_XDMA
         return !h2cValid_ && !top_->m_axis_c2h_tvalid_o && axil_.idle();
 #else
@@ -510,11 +534,15 @@ class Board {
             h2cBytes_ = n;
             std::memcpy(h2cBeat_, beat, sizeof beat);
             h2cValid_ = true;
+            markHostByte();
         }
         top_->s_axis_h2c_tvalid_i = h2cValid_;
         top_->m_axis_c2h_tready_i = toHost_.size() < kMaxBacklog;
 #else
-        if (!txLine_.busy() && toBoard_.ready(now) && scriptMayStart()) txLine_.load(toBoard_.pop());
+        if (!txLine_.busy() && toBoard_.ready(now) && scriptMayStart()) {
+            txLine_.load(toBoard_.pop());
+            markHostByte();
+        }
         top_->uart_rx_i = txLine_.level();
 #endif
     }
@@ -531,6 +559,7 @@ class Board {
             for (int i = 0; i < 8; ++i) {
                 if (top_->m_axis_c2h_tkeep_o >> i & 1) toHost_.push(beat[i], now);
             }
+            markBoardByte();
         }
         axil_.accept(*top_);
 #else
@@ -544,8 +573,23 @@ class Board {
 #else
         if (txLine_.advance()) sent(txLine_.lastByte());
         std::uint8_t b;
-        if (rxLine_.sample(top_->uart_tx_o, b)) toHost_.push(b, now);
+        if (rxLine_.sample(top_->uart_tx_o, b)) {
+            toHost_.push(b, now);
+            markBoardByte();
+        }
 #endif
+    }
+
+    void markBoardByte() {
+        lastBoardNs_ = virtualNs();
+        lastBoardCycle_ = cycles_;
+    }
+
+    void markHostByte() {
+        if (firstHostNs_ < 0) {
+            firstHostNs_ = virtualNs();
+            firstHostCycle_ = cycles_;
+        }
     }
 
     void dump() {
@@ -564,6 +608,9 @@ class Board {
     VerilatedVcdC* trace_ = nullptr;
 #endif
     std::uint64_t cycles_ = 0;
+    std::int64_t idleNs_ = 0;
+    double firstHostNs_ = -1, lastBoardNs_ = -1;
+    std::uint64_t firstHostCycle_ = 0, lastBoardCycle_ = 0;
     int resetLeft_ = 0;
     std::uint64_t resets_ = 0;
     std::size_t nextReset_ = 0;
@@ -592,6 +639,8 @@ class Link {
     virtual bool transmit(Direction& from, std::int64_t now) = 0;
     // A descriptor that becomes readable when the host sends, for poll(); -1 if none.
     virtual int wakeFd() const { return -1; }
+    // A descriptor that becomes writable when the host takes bytes (with pending()), for poll(); -1 if none.
+    virtual int writeFd() const { return -1; }
     virtual bool pending() const { return false; }
 };
 
@@ -662,6 +711,7 @@ class PtyLink : public Link {
     bool receive(Direction& to, std::int64_t now) override { return drain(master_, to, now); }
     bool transmit(Direction& from, std::int64_t now) override { return flush(master_, from, now, backlog_); }
     int wakeFd() const override { return master_; }
+    int writeFd() const override { return master_; }
     bool pending() const override { return !backlog_.empty(); }
 
   private:
@@ -746,6 +796,7 @@ class XdmaLink : public Link {
     bool receive(Direction& to, std::int64_t now) override { return drain(h2c_, to, now); }
     bool transmit(Direction& from, std::int64_t now) override { return flush(c2h_, from, now, backlog_); }
     int wakeFd() const override { return h2c_; }
+    int writeFd() const override { return c2h_; }
     bool pending() const override { return !backlog_.empty(); }
     volatile std::uint32_t* user() const { return user_; }
 
@@ -792,7 +843,7 @@ bool parseUnsigned(const std::string& arg, const std::string& value, std::uint64
 }
 
 bool parseOptions(int argc, char** argv, Options& o, std::string& error) {
-    static const char* const valued[] = {"--link-file", "--script", "--script-out", "--xdma", "--baud", "--seed", "--drop",
+    static const char* const valued[] = {"--link-file", "--script", "--script-out", "--xdma", "--seed", "--drop",
                                          "--duplicate", "--corrupt", "--delay", "--delay-us", "--reset-after-bytes",
                                          "--dram-bytes", "--stats", "--max-seconds", "--trace", "--dram-read-latency",
                                          "--dram-write-latency", "--dram-beats-per-cycle", "--dram-outstanding"};
@@ -824,9 +875,7 @@ bool parseOptions(int argc, char** argv, Options& o, std::string& error) {
             o.xdmaDir = value;
         } else if (arg == "--stats") o.statsFile = value;
         else if (arg == "--trace") o.trace = value;
-        else if (arg == "--baud") {
-            if (!parseNumber(arg, value, 0, 1e9, o.baud, error)) return false;
-        } else if (arg == "--seed") {
+        else if (arg == "--seed") {
             if (!parseUnsigned(arg, value, o.seed, error)) return false;
         } else if (arg == "--drop") {
             if (!parseNumber(arg, value, 0, 1, o.faults.drop, error)) return false;
@@ -889,7 +938,20 @@ void writeFaults(FILE* f, const FaultCounts& c) {
                  c.dropped, c.duplicated, c.corrupted, c.delayed);
 }
 
-bool writeStats(const std::string& path, Board& board, double wallSeconds, double busySeconds, const char* reason) {
+// Wall time from the board's last bytes handed to the host to the host's next byte (its reaction,
+// the pty's latency both ways, the polling of both sides).
+struct Turnaround {
+    std::uint64_t count = 0;
+    std::int64_t totalNs = 0, maxNs = 0;
+    void add(std::int64_t ns) {
+        ++count;
+        totalNs += ns;
+        maxNs = std::max(maxNs, ns);
+    }
+};
+
+bool writeStats(const std::string& path, Board& board, double wallSeconds, double busySeconds, const Turnaround& turnaround,
+                const char* reason) {
     FILE* f = std::fopen(path.c_str(), "w");
     if (!f) return false;
     const accel::DramStats& d = board.memory().stats();
@@ -905,6 +967,17 @@ bool writeStats(const std::string& path, Board& board, double wallSeconds, doubl
                  board.framingErrors(), board.cycles());
     std::fprintf(f, " \"wallSeconds\": %.6f, \"busySeconds\": %.6f, \"cyclesPerBusySecond\": %.0f,\n", wallSeconds, busySeconds,
                  busySeconds > 0 ? static_cast<double>(board.cycles()) / busySeconds : 0.0);
+    // Board time: cycles at the board clock plus the idle wall time; first/last byte null when none crossed.
+    std::fprintf(f, " \"clockHz\": %" PRIu64 ", \"virtualSeconds\": %.9f, \"firstHostByteSeconds\": ", static_cast<std::uint64_t>(ACCEL_BOARD_CLOCK_HZ),
+                 board.virtualNs() / 1e9);
+    if (board.firstHostByteNs() >= 0) std::fprintf(f, "%.9f", board.firstHostByteNs() / 1e9);
+    else std::fprintf(f, "null");
+    std::fprintf(f, ", \"lastBoardByteSeconds\": ");
+    if (board.lastBoardByteNs() >= 0) std::fprintf(f, "%.9f", board.lastBoardByteNs() / 1e9);
+    else std::fprintf(f, "null");
+    std::fprintf(f, ", \"firstHostByteCycle\": %" PRIu64 ", \"lastBoardByteCycle\": %" PRIu64, board.firstHostByteCycle(), board.lastBoardByteCycle());
+    std::fprintf(f, ", \"idleSeconds\": %.9f,\n \"hostTurnarounds\": %" PRIu64 ", \"hostTurnaroundSeconds\": %.9f, \"maxHostTurnaroundSeconds\": %.9f,\n",
+                 board.idleNs() / 1e9, turnaround.count, turnaround.totalNs / 1e9, turnaround.maxNs / 1e9);
     std::fprintf(f, " \"dram\": {\"readRequests\": %" PRIu64 ", \"readBeats\": %" PRIu64 ", \"writeBeats\": %" PRIu64
                     ", \"insnReadRequests\": %" PRIu64 ", \"insnReadBeats\": %" PRIu64 ", \"outOfRange\": %" PRIu64 "},\n",
                  d.readRequests, d.readBeats, d.writeBeats, d.insnReadRequests, d.insnReadBeats, d.outOfRange);
@@ -946,7 +1019,7 @@ int main(int argc, char** argv) {
     if (!parseOptions(argc, argv, options, error)) {
         std::fprintf(stderr,
                      "accel_board_emu: %s\nusage: accel_board_emu (--pty [--link-file PATH] | --script IN --script-out OUT | "
-                     "--xdma DIR) [--baud N] [--seed S] [--drop P] [--duplicate P] [--corrupt P] [--delay P] [--delay-us U] "
+                     "--xdma DIR) [--seed S] [--drop P] [--duplicate P] [--corrupt P] [--delay P] [--delay-us U] "
                      "[--reset-after-bytes N[,N...]] [--dram-bytes N] [--stats FILE] [--max-seconds N] [--trace FILE]\n",
                      error.c_str());
         return kExitUsage;
@@ -1028,13 +1101,16 @@ int main(int argc, char** argv) {
     const bool interactive = options.mode != Mode::Script;
     const char* reason = "done";
     std::int64_t now = nowNs(), nextPump = 0, nextStdin = 0, nextRefresh = 0;
-    std::int64_t sleptNs = 0;
+    std::int64_t sleptNs = 0, lastHanded = 0;
+    Turnaround turnaround;
     const std::int64_t deadline = options.maxSeconds > 0 ? wallStart + static_cast<std::int64_t>(options.maxSeconds * 1e9) : INT64_MAX;
     std::uint64_t quietCycles = 0;
     int exitCode = 0;
     for (std::uint64_t n = 0;; ++n) {
         if ((n & 31) == 0) now = nowNs();
+        bool pumped = false;
         if (now >= nextPump) {
+            pumped = true;
             nextPump = now + kPumpNs;
             if (gQuit) {
                 reason = "signal";
@@ -1044,12 +1120,19 @@ int main(int argc, char** argv) {
                 reason = "max-seconds";
                 break;
             }
+            const std::uint64_t hostBytes = board.toBoard().bytesIn(), boardBytes = board.toHost().bytesOut();
             if (!link->receive(board.toBoard(), now) || !link->transmit(board.toHost(), now)) {
                 std::fprintf(stderr, "accel_board_emu: link I/O failed: %s\n", std::strerror(errno));
                 reason = "link-error";
                 exitCode = kExitFailure;
                 break;
             }
+            // The host's turnaround as seen here: from handing it the board's last bytes to its next byte.
+            if (board.toBoard().bytesIn() != hostBytes) {
+                if (lastHanded > 0) turnaround.add(now - lastHanded);
+                lastHanded = 0;
+            }
+            if (board.toHost().bytesOut() != boardBytes && board.toHost().empty() && !link->pending()) lastHanded = now;
             if (interactive && now >= nextStdin) {
                 nextStdin = now + 10'000'000;
                 pollfd in{0, POLLIN, 0};
@@ -1073,15 +1156,30 @@ int main(int argc, char** argv) {
 #endif
         }
         if (script) {
-            const bool silent = board.toBoard().empty() && board.quiet();
+            const bool silent = board.toBoard().empty() && board.quiet(now);
             quietCycles = silent ? quietCycles + 1 : 0;
             if (script->allRead() && quietCycles >= kScriptQuietCycles) break;
-        } else if (board.quiet() && !link->pending()) {
-            pollfd fds[2] = {{link->wakeFd(), POLLIN, 0}, {0, POLLIN, 0}};
-            const std::int64_t before = nowNs();
-            ::poll(fds, 2, kSleepMs);
+        } else if (board.quiet(now)) {
+            // Nothing the board's clock could change: sleep until the host sends, takes what is
+            // pending, or a held byte may leave. Every path that waits on the wall clock with an
+            // idle board comes here, so the wait counts in board time as it is.
+            if (!pumped) {
+                nextPump = 0;  // service the link right before sleeping
+                continue;
+            }
             now = nowNs();
-            sleptNs += now - before;
+            std::int64_t wake = now + kSleepMs * 1'000'000;
+            wake = std::min(wake, board.toBoard().nextLeaves());
+            const bool blocked = link->pending() || board.toHost().ready(now);  // the host has not taken it yet
+            if (!board.toHost().ready(now)) wake = std::min(wake, board.toHost().nextLeaves());
+            pollfd fds[3] = {{link->wakeFd(), POLLIN, 0}, {0, POLLIN, 0}, {blocked ? link->writeFd() : -1, POLLOUT, 0}};
+            const std::int64_t wait = std::max<std::int64_t>(wake - now, 0);
+            const timespec timeout{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
+            ::ppoll(fds, 3, &timeout, nullptr);
+            const std::int64_t after = nowNs();
+            sleptNs += after - now;
+            board.addIdle(after - now);
+            now = after;
             nextPump = 0;
             if (fds[1].revents & (POLLIN | POLLHUP)) nextStdin = 0;
             continue;
@@ -1101,7 +1199,7 @@ int main(int argc, char** argv) {
     if (trace) trace->close();
 #endif
     const double wall = static_cast<double>(nowNs() - wallStart) / 1e9;
-    if (!options.statsFile.empty() && !writeStats(options.statsFile, board, wall, wall - sleptNs / 1e9, reason)) {
+    if (!options.statsFile.empty() && !writeStats(options.statsFile, board, wall, wall - sleptNs / 1e9, turnaround, reason)) {
         std::fprintf(stderr, "accel_board_emu: cannot write %s\n", options.statsFile.c_str());
         exitCode = kExitFailure;
     }

@@ -30,12 +30,19 @@ public sealed record FaultRates(double Drop = 0, double Duplicate = 0, double Co
     }
 }
 
-/// <summary>How the emulated board is run.</summary>
+/// <summary>
+/// How the emulated board is run. The link's timing is not an option: it is the
+/// <see cref="BoardConfig"/> given to <see cref="BoardEmulator.StartAsync"/>, whose UART divider is
+/// generated into the RTL. Timed mode is a BoardConfig with the real baud (e.g.
+/// <c>new BoardConfig { Baud = 3_000_000 }</c>: 33 clocks per bit at 100 MHz); fast mode is
+/// <see cref="BoardConfig.Emulated"/> (4 clocks per bit). Either way the emulator keeps board time
+/// (<see cref="EmulatorStats.VirtualSeconds"/>): simulated clocks at the board's clock plus the wall
+/// time it sleeps while the board is idle, so the line runs at the RTL's rate in board time however
+/// slowly the simulation goes. Wall-clock timeouts on the host must allow for the simulation: a
+/// 1 KiB frame at 33 clocks per bit is ~350k cycles.
+/// </summary>
 public sealed record EmulatorOptions
 {
-    /// <summary>Timed link: bytes cross no faster than Baud / 10 per second each way (8N1). 0: as fast as the simulation goes.</summary>
-    public long Baud { get; init; }
-
     public FaultRates Faults { get; init; } = FaultRates.None;
 
     public int Seed { get; init; } = 1;
@@ -75,16 +82,59 @@ public sealed record FaultCounts(long Dropped, long Duplicated, long Corrupted, 
 /// <param name="BoardToHostBytesDelivered">Bytes handed to the host, after the faults.</param>
 /// <param name="BusySeconds">Wall time spent clocking the model (not asleep waiting for the host).</param>
 /// <param name="Exit">Why it stopped: done (script), stdin-eof, signal, max-seconds, link-error.</param>
+/// <param name="ClockHz">The board clock the RTL was generated for.</param>
+/// <param name="ClocksPerBit">The UART divider generated into the RTL.</param>
+/// <param name="VirtualSeconds">Board time at exit: <see cref="Cycles"/> / <see cref="ClockHz"/> plus the wall time slept while the board was idle.</param>
+/// <param name="FirstHostByteSeconds">Board time when the first host byte started onto the board's line (null: none did).</param>
+/// <param name="LastBoardByteSeconds">Board time when the board's last byte was complete on its line (null: it sent none).</param>
+/// <param name="FirstHostByteCycle">The cycle count at <see cref="FirstHostByteSeconds"/>.</param>
+/// <param name="LastBoardByteCycle">The cycle count at <see cref="LastBoardByteSeconds"/>.</param>
+/// <param name="IdleSeconds">The part of <see cref="VirtualSeconds"/> slept with the board idle (wall time counted as it is).</param>
+/// <param name="HostTurnarounds">Times the host sent again after the board's bytes were handed to it.</param>
+/// <param name="HostTurnaroundSeconds">Their wall time in all: the host's reaction, the pty both ways, the polling on both sides.</param>
+/// <param name="MaxHostTurnaroundSeconds">The longest of them.</param>
 public sealed record EmulatorStats(
     long HostToBoardBytes, long HostToBoardBytesOnLine, long BoardToHostBytes, long BoardToHostBytesDelivered,
     FaultCounts FaultsToBoard, FaultCounts FaultsToHost, long Resets, long FramingErrors, long Cycles,
-    double WallSeconds, double BusySeconds, double CyclesPerBusySecond, string Exit)
+    double WallSeconds, double BusySeconds, double CyclesPerBusySecond, string Exit,
+    long ClockHz, int ClocksPerBit, double VirtualSeconds, double? FirstHostByteSeconds, double? LastBoardByteSeconds,
+    long FirstHostByteCycle, long LastBoardByteCycle, double IdleSeconds, long HostTurnarounds, double HostTurnaroundSeconds, double MaxHostTurnaroundSeconds)
 {
+    /// <summary>The mean host turnaround (0 when none).</summary>
+    public double MeanHostTurnaroundSeconds => HostTurnarounds > 0 ? HostTurnaroundSeconds / HostTurnarounds : 0;
+
+    /// <summary>The line rate the divider gives (bits per second of board time).</summary>
+    public double LineBaud => ClocksPerBit > 0 ? (double)ClockHz / ClocksPerBit : 0;
+
+    /// <summary>Bytes on the line both ways (host to board after the faults, board to host as sent).</summary>
+    public long WireBytes => HostToBoardBytesOnLine + BoardToHostBytes;
+
+    /// <summary>Board time from the first host byte to the last board byte; 0 when either is missing.</summary>
+    public double VirtualSpanSeconds => FirstHostByteSeconds is { } first && LastBoardByteSeconds is { } last ? Math.Max(0, last - first) : 0;
+
+    /// <summary>
+    /// <paramref name="dataBytes"/> over what the line could carry in <see cref="VirtualSpanSeconds"/>
+    /// (<see cref="LineBaud"/> / 10 bytes a second, 8N1): the payload efficiency of a session that did
+    /// nothing but move those bytes.
+    /// </summary>
+    public double Efficiency(long dataBytes) => VirtualSpanSeconds > 0 ? dataBytes / (VirtualSpanSeconds * LineBaud / 10) : 0;
+
+    /// <summary>
+    /// The span's board clocks alone: <see cref="VirtualSpanSeconds"/> less the idle wall time in it,
+    /// i.e. the span with a host that answers at once (the line and the board's own latency only).
+    /// </summary>
+    public double BoardSpanSeconds => FirstHostByteSeconds is not null && LastBoardByteSeconds is not null && ClockHz > 0
+        ? Math.Max(0, LastBoardByteCycle - FirstHostByteCycle) / (double)ClockHz : 0;
+
+    /// <summary><see cref="Efficiency"/> over <see cref="BoardSpanSeconds"/>: what the link gives with an instant host.</summary>
+    public double BoardEfficiency(long dataBytes) => BoardSpanSeconds > 0 ? dataBytes / (BoardSpanSeconds * LineBaud / 10) : 0;
+
     public static EmulatorStats Parse(string json)
     {
         using var document = JsonDocument.Parse(json);
         var root = document.RootElement;
         long L(string name) => root.GetProperty(name).GetInt64();
+        double? D(string name) => root.GetProperty(name) is { ValueKind: JsonValueKind.Number } e ? e.GetDouble() : null;
         FaultCounts F(string name)
         {
             var e = root.GetProperty(name);
@@ -94,7 +144,10 @@ public sealed record EmulatorStats(
         return new EmulatorStats(L("hostToBoardBytes"), L("hostToBoardBytesOnLine"), L("boardToHostBytes"), L("boardToHostBytesDelivered"),
             F("faultsToBoard"), F("faultsToHost"), L("resets"), L("framingErrors"), L("cycles"),
             root.GetProperty("wallSeconds").GetDouble(), root.GetProperty("busySeconds").GetDouble(),
-            root.GetProperty("cyclesPerBusySecond").GetDouble(), root.GetProperty("exit").GetString() ?? "");
+            root.GetProperty("cyclesPerBusySecond").GetDouble(), root.GetProperty("exit").GetString() ?? "",
+            L("clockHz"), root.GetProperty("clocksPerBit").GetInt32(), root.GetProperty("virtualSeconds").GetDouble(),
+            D("firstHostByteSeconds"), D("lastBoardByteSeconds"), L("firstHostByteCycle"), L("lastBoardByteCycle"), root.GetProperty("idleSeconds").GetDouble(),
+            L("hostTurnarounds"), root.GetProperty("hostTurnaroundSeconds").GetDouble(), root.GetProperty("maxHostTurnaroundSeconds").GetDouble());
     }
 }
 
@@ -343,7 +396,6 @@ public sealed class BoardEmulator : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(hostBytes);
         options ??= new EmulatorOptions();
         if (options.Xdma) throw new ArgumentException("script mode drives the UART top", nameof(options));
-        if (options.Baud != 0) throw new ArgumentException("script mode runs the link fast (Baud 0)", nameof(options));
         options.Faults.Validate();
         var build = await BuildAsync(engine, board, xdma: false, options.TracePath is not null, options.CacheRoot, ct).ConfigureAwait(false);
         string work = Path.Combine(Path.GetTempPath(), "accel-board-emu", $"{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -386,8 +438,6 @@ public sealed class BoardEmulator : IAsyncDisposable
             "--dram-bytes", (o.DramBytes ?? board.DramBytes).ToString(inv),
             "--seed", ((uint)o.Seed).ToString(inv),
         };
-        if (o.Baud < 0) throw new ArgumentOutOfRangeException(nameof(o), o.Baud, "Baud is 0 (fast) or positive");
-        if (o.Baud > 0) a.AddRange(["--baud", o.Baud.ToString(inv)]);
         var f = o.Faults;
         if (f.Drop > 0) a.AddRange(["--drop", f.Drop.ToString("R", inv)]);
         if (f.Duplicate > 0) a.AddRange(["--duplicate", f.Duplicate.ToString("R", inv)]);

@@ -125,51 +125,6 @@ public sealed class BoardLinkTests(BoardEmulatorFixture fixture, ITestOutputHelp
         Assert.True(stats.HostToBoardBytes > data.Length);
     }
 
-    /// <summary>Timed mode paces the line: at 115,200 baud (well within what the simulation keeps up with) no faster than the line, and not far below.</summary>
-    [RequiresToolsFact("verilator")]
-    public async Task TimedModeKeepsToTheLineRate()
-    {
-        _ = fixture.UartBuild;
-        const long baud = 115_200;
-        var (rate, efficiency, _) = await MeasureWriteAsync(baud, 8 * 1024);
-        output.WriteLine($"timed at {baud} baud: {rate:F0} payload bytes/s, efficiency {efficiency:P1}");
-        Assert.InRange(efficiency, 0.5, new LinkBudget((int)baud).Efficiency + 0.01);
-    }
-
-    /// <summary>The link budget's figure at 3 Mbaud: 256 KiB of WRITE_MEM, payload rate over the line's 300,000 bytes/s.</summary>
-    [RequiresToolsFact("verilator")]
-    [Trait("Category", "Long")]
-    public async Task TimedModeAtThreeMegabaudEfficiency()
-    {
-        _ = fixture.UartBuild;
-        var (rate, efficiency, stats) = await MeasureWriteAsync(3_000_000, 256 * 1024);
-        output.WriteLine($"timed at 3 Mbaud: {rate:F0} payload bytes/s, efficiency {efficiency:P1} " +
-            $"(simulation {stats.CyclesPerBusySecond / 1e6:F2} M cycles/s busy; the UART needs 40 cycles a byte)");
-        Assert.True(efficiency <= new LinkBudget(3_000_000).Efficiency + 0.01);
-        Assert.True(efficiency > 0);
-    }
-
-    private async Task<(double Rate, double Efficiency, EmulatorStats Stats)> MeasureWriteAsync(long baud, int size)
-    {
-        await using var emulator = await BoardEmulatorFixture.StartAsync(new EmulatorOptions { Baud = baud, MaxLifetime = TimeSpan.FromMinutes(20) });
-        byte[] data = RandomBytes(size, seed: 15);
-        var policy = new RetryPolicy(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(8), 6);
-        double seconds;
-        await using (var link = new LinkClient(SerialTransport.Open(emulator.PortName, 3_000_000), policy))
-        {
-            var commands = new Commands(link);
-            await commands.HelloAsync();
-            var clock = Stopwatch.StartNew();
-            await commands.WriteMemoryAsync(0, data);
-            seconds = clock.Elapsed.TotalSeconds;
-            Assert.Equal(0, link.Retries);
-            Assert.Equal(data, await commands.ReadMemoryAsync(0, size));
-        }
-        var stats = await emulator.StopAsync();
-        double rate = size / seconds;
-        return (rate, rate / (baud / 10.0), stats);
-    }
-
     private static byte[] RandomBytes(int n, int seed)
     {
         var b = new byte[n];
