@@ -113,9 +113,7 @@ public sealed class BoardTimingTests(BoardEmulatorFixture fixture, ITestOutputHe
     {
         _ = fixture.UartBuild;
         var m = await MeasureAsync(115_200, 16 * 1024);
-        // A 90 ms frame: the host's turnaround (wall time) matters little here.
         Assert.True(m.BoardEfficiency >= 0.90, $"efficiency with an instant host {m.BoardEfficiency:P2} below 90 %");
-        Assert.True(m.Efficiency >= 0.85, $"efficiency {m.Efficiency:P2} below 85 %");
     }
 
     /// <summary>
@@ -163,7 +161,7 @@ public sealed class BoardTimingTests(BoardEmulatorFixture fixture, ITestOutputHe
     public async Task FastModeSimulationSpeed()
     {
         _ = fixture.UartBuild;
-        foreach (var engine in new[] { BoardEmulatorFixture.Engine, new EngineConfig() })
+        foreach (var engine in new[] { BoardEmulatorFixture.Engine, new EngineConfig { ParamDepth = 256 } })
         {
             var m = await LinkTiming.MeasureWriteAsync(engine, BoardConfig.Emulated with { DramBytes = 1 << 20 }, 32 * 1024);
             output.WriteLine($"fast mode {engine.Rows}x{engine.Cols}: {m}");
