@@ -33,7 +33,7 @@ public sealed record BoardOptions
 /// <summary>What one run gave back.</summary>
 /// <param name="Output">The output node's tensor (logical CHW, int8 as stored).</param>
 /// <param name="Tensors">Every tensor read back, the output included.</param>
-/// <param name="Cycles">Engine cycles of the run (the cycle counter's advance over it).</param>
+/// <param name="Cycles">Engine cycles of the run (the board's EngineCycles counter: START to done).</param>
 /// <param name="Counters">The board's counters' advance over the run.</param>
 public sealed record BoardRunResult(sbyte[] Output, IReadOnlyDictionary<string, sbyte[]> Tensors, ulong Cycles, BoardCounters Counters,
     TimeSpan InputTime, TimeSpan ComputeTime, TimeSpan ReadbackTime, int StatusPolls)
@@ -209,7 +209,9 @@ public sealed class Board : IAsyncDisposable, IDisposable
         var delta = new ulong[Math.Min(before.Values.Length, after.Values.Length)];
         for (int i = 0; i < delta.Length; i++) delta[i] = after.Values[i] - before.Values[i];
         var counters = new BoardCounters(delta);
-        return new BoardRunResult(tensors[model.OutputNode], tensors, counters.Cycles, counters, inputTime, computeTime, readbackTime, polls);
+        // The engine's own run time; a v1 board without the run counter leaves only the cycle counter's advance (link included).
+        ulong runCycles = counters.Values.Length > (int)CounterId.EngineCycles ? counters.EngineCycles : counters.Cycles;
+        return new BoardRunResult(tensors[model.OutputNode], tensors, runCycles, counters, inputTime, computeTime, readbackTime, polls);
     }
 
     /// <summary><see cref="RunAsync"/>, reloading the model and trying again after a detected reset (up to MaxRecoveries times).</summary>

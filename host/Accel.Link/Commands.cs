@@ -23,6 +23,7 @@ public sealed record BoardCounters(ulong[] Values)
     public ulong FramesReceived => this[CounterId.FramesReceived];
     public ulong FramesDropped => this[CounterId.FramesDropped];
     public ulong Duplicates => this[CounterId.Duplicates];
+    public ulong EngineCycles => this[CounterId.EngineCycles];
 }
 
 /// <summary>A response whose status is not OK.</summary>

@@ -44,7 +44,7 @@ public static class Protocol
     public const int MaxParameterWordBytes = MaxPayload - 2;
 
     /// <summary>Counters COUNTERS returns in v1 (CounterId).</summary>
-    public const int CounterCount = 10;
+    public const int CounterCount = 11;
 }
 
 /// <summary>Request commands (a response carries the same value).</summary>
@@ -121,4 +121,6 @@ public enum CounterId
     FramesReceived = 7,
     FramesDropped = 8,
     Duplicates = 9,
+    /// <summary>Cycles the engine ran, START to done: a run's own time, apart from the link's.</summary>
+    EngineCycles = 10,
 }

@@ -3,6 +3,9 @@ using Xunit;
 
 namespace Accel.Synthesis.Tests;
 
+// Accel.Board (the host driver) is also a namespace under Accel: name the synthesis board type explicitly.
+using Board = Accel.Synthesis.Boards.Board;
+
 public class BoardTests
 {
     [Theory]

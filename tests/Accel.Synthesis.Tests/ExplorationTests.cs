@@ -9,6 +9,9 @@ using Xunit;
 
 namespace Accel.Synthesis.Tests;
 
+// Accel.Board (the host driver) is also a namespace under Accel: name the synthesis board type explicitly.
+using Board = Accel.Synthesis.Boards.Board;
+
 /// <summary>The sweep, the model and the plot with synthetic calibration data (no yosys).</summary>
 public class ExplorationTests
 {

@@ -4,6 +4,9 @@ using Xunit;
 
 namespace Accel.Synthesis.Tests;
 
+// Accel.Board (the host driver) is also a namespace under Accel: name the synthesis board type explicitly.
+using Board = Accel.Synthesis.Boards.Board;
+
 public class ResourceReportTests
 {
     private static ResourceReport Report(double luts, double ffs, double dsps, double bram) =>

@@ -190,7 +190,7 @@ public static class RunCommand
         // Simulated time runs far slower than a board's: a 1 KiB frame is ~40k cycles at 4 clocks per bit,
         // ~350k at 3 Mbaud; the engine manages some 10^5..10^6 cycles per wall second.
         double frameCycles = 1100.0 * 10 * boardConfig.ClocksPerBit;
-        var first = TimeSpan.FromSeconds(Math.Max(2, 4 * frameCycles / 200_000));
+        var first = TimeSpan.FromSeconds(Math.Max(0.5, 2 * frameCycles / 200_000));
         var boardOptions = new BoardOptions
         {
             Policy = new RetryPolicy(first, first * 8, 8),

@@ -292,6 +292,7 @@ public sealed class FakeBoard
     {
         Counters[(int)CounterId.Cycles] += done.Cycles;
         Counters[(int)CounterId.ActiveCycles] += done.ActiveCycles;
+        Counters[(int)CounterId.EngineCycles] += done.Cycles;
         Counters[(int)CounterId.LoadsCompleted] += done.Loads;
         Counters[(int)CounterId.ComputesCompleted] += done.Computes;
         Counters[(int)CounterId.StoresCompleted] += done.Stores;

@@ -20,7 +20,7 @@ namespace Accel.Hardware.Board;
 public static class LinkController
 {
     public const string Name = "accel_link_ctrl";
-    public const int ProtocolVersion = 1, Window = 1, CounterCount = 10, RegisterCount = 3;
+    public const int ProtocolVersion = 1, Window = 1, CounterCount = 11, RegisterCount = 3;
     public const int CmdHello = 1, CmdReset = 2, CmdWriteMem = 3, CmdReadMem = 4, CmdWriteReg = 5, CmdReadReg = 6,
         CmdWriteParam = 7, CmdStart = 8, CmdStatus = 9, CmdCounters = 10;
     public const int Ok = 0, BadCommand = 1, BadArgument = 2, Busy = 3, BadLength = 4;
@@ -190,7 +190,9 @@ public static class LinkController
         var framesRx = m.Reg("cnt_frames_rx", 32, 0);
         var framesDrop = m.Reg("cnt_frames_dropped", 32, 0);
         var dups = m.Reg("cnt_duplicates", 32, 0);
-        var counters = new[] { cycles, active, loads, computes, stores, rdBeats, wrBeats, framesRx, framesDrop, dups };
+        // Cycles the engine ran (START to done): the run's own time, apart from the link's.
+        var runCycles = m.Reg("cnt_run_cycles", 48, 0);
+        var counters = new[] { cycles, active, loads, computes, stores, rdBeats, wrBeats, framesRx, framesDrop, dups, runCycles };
 
         // ---- checks, in FakeBoard's order ----
         Expr Is(int command) => cmd.Eq(command);
@@ -236,8 +238,8 @@ public static class LinkController
 
         // ---- small responses: status, then HELLO's constants, a register, or u64 counters ----
         var hello = HelloData(c, board);
-        var d = m.PartlyUsedWire("data_idx", smallIdx.Q - 1, "HELLO reads 18 bytes, counters 81.");
-        var k = m.PartlyUsedWire("stream_idx", smallIdx.Q - 2, "Ten counters of eight bytes.");
+        var d = m.PartlyUsedWire("data_idx", smallIdx.Q - 1, "HELLO reads 18 bytes, counters 89.");
+        var k = m.PartlyUsedWire("stream_idx", smallIdx.Q - 2, "Eleven counters of eight bytes.");
         var live = m.Wire("live", FrameTransmitter.Pick(k.Slice(6, 3), counters.Select(r => r.Q.Zext(64)).ToArray()));
         var bsel = m.Wire("bsel", k.Slice(2, 0));
         var streamByte = m.Wire("stream_byte", Expr.Mux(bsel.Eq(0), live.Slice(7, 0),
@@ -308,6 +310,7 @@ public static class LinkController
             b.Set(rdBeats.D, Inc(rdBeats, engineRdBeat));
             b.Set(wrBeats.D, Inc(wrBeats, engineWrBeat));
             b.Set(framesDrop.D, Inc(framesDrop, dropIn));
+            b.Set(runCycles.D, Inc(runCycles, running));
             b.Set(acks.D, acks.Q + Expr.Mux(wrFire, Expr.Lit(ab, 1), Expr.Lit(ab, 0)) - Expr.Mux(wrAck, Expr.Lit(ab, 1), Expr.Lit(ab, 0)));
             b.If(softReset, t => t.Set(softPend.D, 1));
             b.If(engineDone.And(running), t => t.Set(engState.D, 2));
