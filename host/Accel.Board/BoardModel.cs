@@ -109,6 +109,36 @@ public sealed class BoardModel
     public static BoardModel Build(EngineSchedule schedule, QuantizedModel model, bool sparseWeights, IEnumerable<string>? readBack = null) =>
         Build(schedule, model.Convs, model.PoolRequant, model.Network.OutputNode, sparseWeights, readBack);
 
+    /// <summary>
+    /// The DRAM byte ranges the program's weight loads read, merged: a dense load's chunks, a sparse
+    /// load's stream. A sparse stream sits at its load's dense address and is shorter than the dense
+    /// words, so the rest of that range is never read and never crosses the link.
+    /// </summary>
+    public static IReadOnlyList<(long Start, long End)> WeightReads(EngineSchedule schedule)
+    {
+        var c = schedule.Config;
+        var ranges = new List<(long Start, long End)>();
+        foreach (var i in schedule.Instructions.Where(i => i.Opcode == Opcode.Load && i.Fields["dma_mem"] == InstructionFormat.DmaWeights))
+        {
+            var f = i.Fields;
+            if (f.GetValueOrDefault("dma_sparse") == 1)
+                ranges.Add((f["dma_dram"], f["dma_dram"] + f["dma_src_beats"] * c.DramBits / 8));
+            else
+                for (long chunk = 0; chunk < f["dma_chunks"]; chunk++)
+                {
+                    long start = f["dma_dram"] + chunk * f["dma_dram_stride"];
+                    ranges.Add((start, start + f["dma_chunk_words"] * c.DramWordBytes));
+                }
+        }
+        var merged = new List<(long Start, long End)>();
+        foreach (var r in ranges.OrderBy(r => r.Start))
+        {
+            if (merged.Count > 0 && r.Start <= merged[^1].End) merged[^1] = (merged[^1].Start, Math.Max(merged[^1].End, r.End));
+            else merged.Add(r);
+        }
+        return merged;
+    }
+
     public static BoardModel Build(EngineSchedule schedule, IReadOnlyDictionary<string, QuantizedConv> convs,
         IReadOnlyDictionary<string, Requant>? poolRequant, string outputNode, bool sparseWeights, IEnumerable<string>? readBack = null)
     {
@@ -126,7 +156,9 @@ public sealed class BoardModel
         if (image.ZeroPasses.Count > 0 || sparseWeights) schedule = schedule.Retimed(image.ZeroPasses);
 
         var regions = new List<DramRegion>();
-        if (weightBytes.Length > 0) regions.Add(new DramRegion("weights", schedule.WeightDramBase * c.DramWordBytes, weightBytes));
+        long weightBase = schedule.WeightDramBase * c.DramWordBytes;
+        foreach (var (start, end) in WeightReads(schedule))
+            regions.Add(new DramRegion("weights", start, weightBytes.AsSpan((int)(start - weightBase), (int)(end - start)).ToArray()));
         regions.Add(new DramRegion("program", schedule.ProgramDramBase, EngineImage.ProgramDram(program, schedule.Format)));
 
         int wordBytes = Top.HostBits(c) / 8;

@@ -74,7 +74,8 @@ public class TransportTests
                 var result = await board.RunAsync(t.Input);
                 Assert.Equal(t.Expected[t.Network.OutputNode], result.Output);
                 Assert.Equal(777ul, result.Cycles);
-                Assert.Equal(0, board.Link.Retries);
+                // A loaded machine may let a 50 ms first wait pass before the pty delivers an answer.
+                Assert.InRange(board.Link.Retries, 0, 2);
             }
             // The host closed the slave: the board's read ends.
             await served.WaitAsync(TimeSpan.FromSeconds(10));
