@@ -31,9 +31,6 @@ public static class Protocol
     /// <summary>Largest frame on the wire: two flags and a body whose every byte is escaped.</summary>
     public const int MaxEncodedBytes = 2 + 2 * MaxBodyBytes;
 
-    /// <summary>Requests in flight at once. v1: one (the board answers after consuming the request).</summary>
-    public const byte Window = 1;
-
     /// <summary>WRITE_MEM payload: address u32, then data.</summary>
     public const int MaxWriteData = MaxPayload - 4;
 

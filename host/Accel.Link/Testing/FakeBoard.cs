@@ -8,6 +8,9 @@ public sealed record FakeBoardOptions(int Rows = 16, int Cols = 16, uint DramByt
     /// <summary>The engine configuration's 8-byte hash (EngineConfig.Hash(), 16 hex digits), reported by HELLO.</summary>
     public string ConfigHash { get; init; } = "0000000000000000";
 
+    /// <summary>Requests the board buffers (its frame slots), reported by HELLO: how many WRITE_MEM requests a host may pipeline.</summary>
+    public int Window { get; init; } = 1;
+
     /// <summary>Bytes of one channel-parameter word: cols 32-bit biases and cols (M 16-bit, S 6-bit) pairs, at least 128 bits (docs/engine.md "Ports").</summary>
     public int ParameterWordBytes => Math.Max(16, (Cols * (32 + 16 + 6) + 7) / 8);
 }
@@ -45,6 +48,7 @@ public sealed class FakeBoard
     public FakeBoard(FakeBoardOptions options, Stream? stream = null)
     {
         if (options.ConfigHash.Length != 16) throw new ArgumentException($"config hash '{options.ConfigHash}' is not 16 hex digits");
+        if (options.Window is < 1 or > 255) throw new ArgumentException($"window {options.Window} is outside 1..255");
         Options = options;
         this.stream = stream;
         Dram = new byte[options.DramBytes];
@@ -170,7 +174,7 @@ public sealed class FakeBoard
                 data[1] = (byte)Options.Rows;
                 data[2] = (byte)Options.Cols;
                 BinaryPrimitives.WriteUInt16LittleEndian(data.AsSpan(3), Protocol.MaxPayload);
-                data[5] = Protocol.Window;
+                data[5] = (byte)Options.Window;
                 BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(6), Options.DramBytes);
                 Convert.FromHexString(Options.ConfigHash).CopyTo(data, 10);
                 return (ResponseStatus.Ok, data);
