@@ -2,7 +2,10 @@
 # The main job, end to end: import SqueezeNet 1.1, quantize it to int8, run the golden model on
 # an image and print top-5 with per-layer figures; then generate the 16x16 engine's RTL for the
 # network and run the whole network on it in Verilator (input and weights in simulated DRAM),
-# every layer compared bit for bit with the golden model.
+# every layer compared bit for bit with the golden model; then compress it (Deep Compression
+# pruning and weight sharing, EIE-coded) and run it on the emulated 16x16 board (the board RTL in
+# Verilator, its UART behind a pseudo-terminal, driven by the host driver), logits checked element
+# by element against the golden model.
 #   scripts/demo.sh [MODEL.onnx] [IMAGE]
 # With ../shared/data present it uses the real ONNX weights, ImageNet calibration images and
 # cat.jpg; otherwise (fresh clone, no data) the built-in network with seeded weights and a
@@ -43,3 +46,10 @@ scripts/accel gen squeezenet1_1 --rows 16 --cols 16 -o out/rtl-16x16 --report ou
 echo
 echo "== co-simulation: the whole network in Verilator through simulated DRAM, every layer against the golden model"
 scripts/accel cosim out/demo.q8 --rows 16 --cols 16 ${image:+--image "$image"}
+echo
+echo "== compress: prune, share weights and EIE-code the int8 model (SqueezeNet 1.1's default densities)"
+scripts/accel compress "${model:-squeezenet1_1}" --bits 6 --huffman -o out/demo.eie
+echo
+echo "== board link: the compressed model on the emulated 16x16 board over a pseudo-terminal (weights stream 4 frames ahead),"
+echo "   logits compared element by element with the golden model"
+scripts/accel run --board emu --model out/demo.eie ${image:+--image "$image"} --rows 16 --cols 16 --check

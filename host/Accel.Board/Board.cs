@@ -26,6 +26,9 @@ public sealed record BoardOptions
 
     public TimeSpan MaxPollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>WRITE_MEM requests in flight at most; null: as many as the board's window (HELLO), 1: wait for each answer.</summary>
+    public int? MaxWindow { get; init; }
+
     /// <summary>Reloads RunWithRecoveryAsync tries after a detected reset.</summary>
     public int MaxRecoveries { get; init; } = 3;
 }
@@ -102,6 +105,8 @@ public sealed class Board : IAsyncDisposable, IDisposable
         if (info.ProtocolVersion != Protocol.Version)
             throw new BoardMismatchException($"the board at {Address} speaks board-link protocol version {info.ProtocolVersion}; this host speaks version {Protocol.Version}");
         Done(BoardStage.Connect, mark, 0);
+        // The board buffers `Window` frames: the weights stream that many requests ahead.
+        Commands.WriteWindow = Math.Max(1, Math.Min(info.Window, options.MaxWindow ?? int.MaxValue));
         Info = info;
         return info;
     }
@@ -133,22 +138,18 @@ public sealed class Board : IAsyncDisposable, IDisposable
         CheckModel(model);
         loaded = null;
         var mark = Mark();
-        long total = model.LoadBytes, done = 0;
+        long total = model.LoadBytes;
         progress?.Report(new TransferProgress(BoardStage.Weights, 0, total));
         await Commands.ResetAsync(ct).ConfigureAwait(false);
-        foreach (var region in model.Regions)
-        {
-            long before = done;
-            await Commands.WriteMemoryAsync(checked((uint)region.Address), region.Bytes,
-                (d, _) => progress?.Report(new TransferProgress(BoardStage.Weights, before + d, total)), ct: ct).ConfigureAwait(false);
-            done += region.Bytes.Length;
-        }
-        for (int i = 0; i < model.ParameterWords.Count; i++)
-        {
-            await Commands.WriteParameterAsync((ushort)i, model.ParameterWords[i], ct).ConfigureAwait(false);
-            done += model.ParameterWords[i].Length;
-            progress?.Report(new TransferProgress(BoardStage.Weights, done, total));
-        }
+        // One stream for all regions and one for the parameter words: the window stays full across them.
+        await Commands.WriteMemoryAsync(model.Regions.Select(r => new MemoryBlock(checked((uint)r.Address), r.Bytes)).ToList(),
+            (d, _) => progress?.Report(new TransferProgress(BoardStage.Weights, d, total)), ct).ConfigureAwait(false);
+        long regionBytes = model.Regions.Sum(r => (long)r.Bytes.Length);
+        var words = model.ParameterWords.ToList();
+        var wordEnds = new long[words.Count + 1];
+        for (int i = 0; i < words.Count; i++) wordEnds[i + 1] = wordEnds[i] + words[i].Length;
+        await Commands.WriteParametersAsync(words, n => progress?.Report(new TransferProgress(BoardStage.Weights, regionBytes + wordEnds[n], total)), ct)
+            .ConfigureAwait(false);
         foreach (var (register, value) in model.Registers)
             await Commands.WriteRegisterAsync(register, value, ct).ConfigureAwait(false);
 

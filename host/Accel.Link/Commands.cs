@@ -2,6 +2,9 @@ using System.Buffers.Binary;
 
 namespace Accel.Link;
 
+/// <summary>Bytes for board DRAM at a byte address.</summary>
+public sealed record MemoryBlock(uint Address, ReadOnlyMemory<byte> Data);
+
 /// <summary>What HELLO reports.</summary>
 public sealed record BoardInfo(byte ProtocolVersion, byte Rows, byte Cols, ushort MaxPayload, byte Window, uint DramBytes, string ConfigHash);
 
@@ -50,7 +53,7 @@ public sealed class LinkStatusException(Command command, ushort sequence, Respon
 /// attempts, after which it is sent again as two halves under new seqs (a chunk of the minimum size
 /// gets the policy's full attempts, then fails with the TimeoutException), and the chunk size adapts to the link: it halves after a
 /// chunk needed a resend and doubles after <see cref="GrowAfter"/> chunks in a row went through at
-/// the first attempt.
+/// the first attempt. Writes keep up to <see cref="WriteWindow"/> frames in flight; reads one.
 /// </summary>
 public sealed class Commands(LinkClient link)
 {
@@ -61,6 +64,18 @@ public sealed class Commands(LinkClient link)
     public int GrowAfter { get; init; } = 8;
 
     public int SplitAfterAttempts { get; init; } = 3;
+
+    /// <summary>
+    /// WRITE_MEM requests kept in flight: HELLO's window (the board's frame slots); 1 waits for each
+    /// answer. Writes are idempotent, so a resend the board executes again is harmless.
+    /// </summary>
+    public int WriteWindow
+    {
+        get => writeWindow;
+        set => writeWindow = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), $"window {value} must be at least 1");
+    }
+
+    private int writeWindow = 1;
 
     /// <summary>Chunks re-split after every attempt of one timed out.</summary>
     public long Resplits { get; private set; }
@@ -122,21 +137,14 @@ public sealed class Commands(LinkClient link)
 
     /// <summary>
     /// Writes <paramref name="data"/> to board DRAM at <paramref name="address"/> in frames of at
-    /// most MaxWriteData bytes; <paramref name="progress"/> gets the bytes written so far and the
-    /// total after each frame; with <paramref name="verify"/>, reads it all back and compares.
+    /// most MaxWriteData bytes, <see cref="WriteWindow"/> of them in flight; <paramref name="progress"/>
+    /// gets the bytes acknowledged so far and the total after each frame; with <paramref name="verify"/>,
+    /// reads it all back and compares.
     /// </summary>
     public async Task WriteMemoryAsync(uint address, ReadOnlyMemory<byte> data, Action<long, long>? progress = null,
         bool verify = false, CancellationToken ct = default)
     {
-        CheckRange(address, data.Length);
-        await TransferAsync(Protocol.MaxWriteData, data.Length, async (offset, count) =>
-        {
-            var payload = new byte[4 + count];
-            BinaryPrimitives.WriteUInt32LittleEndian(payload, address + (uint)offset);
-            data.Span.Slice(offset, count).CopyTo(payload.AsSpan(4));
-            await RequestAsync(Command.WriteMemory, payload, 0, ct, AttemptsFor(count)).ConfigureAwait(false);
-        }, progress).ConfigureAwait(false);
-
+        await WriteMemoryAsync([new MemoryBlock(address, data)], progress, ct).ConfigureAwait(false);
         if (!verify) return;
         var back = await ReadMemoryAsync(address, data.Length, null, ct).ConfigureAwait(false);
         int mismatch = data.Span.CommonPrefixLength(back);
@@ -145,26 +153,68 @@ public sealed class Commands(LinkClient link)
                 $"(wrote 0x{data.Span[mismatch]:x2}, read 0x{back[mismatch]:x2})");
     }
 
-    /// <summary>Reads <paramref name="count"/> bytes of board DRAM in frames of at most MaxReadData bytes.</summary>
+    /// <summary>
+    /// Writes several blocks of board DRAM as one stream of WRITE_MEM requests: the window stays full
+    /// across the blocks' boundaries. <paramref name="progress"/> counts the bytes of all blocks.
+    /// </summary>
+    public async Task WriteMemoryAsync(IReadOnlyList<MemoryBlock> blocks, Action<long, long>? progress = null, CancellationToken ct = default)
+    {
+        foreach (var b in blocks) CheckRange(b.Address, b.Data.Length);
+        await TransferAsync(Command.WriteMemory, WriteWindow, Protocol.MaxWriteData, blocks.Select(b => b.Data.Length).ToArray(), (block, offset, count) =>
+        {
+            var payload = new byte[4 + count];
+            BinaryPrimitives.WriteUInt32LittleEndian(payload, blocks[block].Address + (uint)offset);
+            blocks[block].Data.Span.Slice(offset, count).CopyTo(payload.AsSpan(4));
+            return payload;
+        }, (_, _, _, _) => { }, progress, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes channel-parameter words 0, 1, ... with <see cref="WriteWindow"/> requests in flight
+    /// (WRITE_PARAM is idempotent like WRITE_MEM); <paramref name="progress"/> gets the words written.
+    /// </summary>
+    public async Task WriteParametersAsync(IReadOnlyList<byte[]> words, Action<int>? progress = null, CancellationToken ct = default)
+    {
+        if (words.Count > 1 << 16) throw new ArgumentException($"{words.Count} parameter words: WRITE_PARAM addresses at most 65536", nameof(words));
+        int next = 0, done = 0;
+        WindowedRequest? Next()
+        {
+            if (next == words.Count) return null;
+            var word = words[next];
+            if (word.Length > Protocol.MaxParameterWordBytes)
+                throw new ArgumentException($"parameter word {next} of {word.Length} bytes exceeds {Protocol.MaxParameterWordBytes}", nameof(words));
+            var payload = new byte[2 + word.Length];
+            BinaryPrimitives.WriteUInt16LittleEndian(payload, (ushort)next);
+            word.CopyTo(payload, 2);
+            return new WindowedRequest(payload, Link.Policy.MaxAttempts, next++);
+        }
+        await Link.TransactWindowAsync(Command.WriteParameter, WriteWindow, Next, (_, response) =>
+        {
+            DataOf(Command.WriteParameter, response, 0);
+            progress?.Invoke(++done);
+        }, _ => false, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads <paramref name="count"/> bytes of board DRAM in frames of at most MaxReadData bytes, one at a time.</summary>
     public async Task<byte[]> ReadMemoryAsync(uint address, int count, Action<long, long>? progress = null, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         CheckRange(address, count);
         var result = new byte[count];
-        await TransferAsync(Protocol.MaxReadData, count, async (offset, n) =>
+        await TransferAsync(Command.ReadMemory, 1, Protocol.MaxReadData, [count], (_, offset, n) =>
         {
             var payload = new byte[6];
             BinaryPrimitives.WriteUInt32LittleEndian(payload, address + (uint)offset);
             BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(4), (ushort)n);
-            var data = await RequestAsync(Command.ReadMemory, payload, n, ct, AttemptsFor(n)).ConfigureAwait(false);
+            return payload;
+        }, (_, offset, n, data) =>
+        {
             if (data.Length != n)
                 throw new InvalidDataException($"board link: READ_MEM of {n} bytes at 0x{address + (uint)offset:x8} returned {data.Length}");
             data.CopyTo(result, offset);
-        }, progress).ConfigureAwait(false);
+        }, progress, ct).ConfigureAwait(false);
         return result;
     }
-
-    private int? AttemptsFor(int chunk) => chunk > MinChunkBytes ? SplitAfterAttempts : null;
 
     private static void CheckRange(uint address, long count)
     {
@@ -172,27 +222,45 @@ public sealed class Commands(LinkClient link)
             throw new ArgumentOutOfRangeException(nameof(count), $"{count} bytes at 0x{address:x8} run past the 32-bit address space");
     }
 
-    private async Task TransferAsync(int maxChunk, int total, Func<int, int, Task> send, Action<long, long>? progress)
+    /// <summary>A chunk of a transfer: block, offset in it, bytes.</summary>
+    private readonly record struct Piece(int Block, int Offset, int Count);
+
+    /// <summary>
+    /// Moves blocks of <paramref name="lengths"/> bytes in chunks with up to <paramref name="window"/>
+    /// requests in flight. A chunk that used its attempts comes back as two halves (sent before any
+    /// new chunk); the size of new chunks halves after a chunk needed a resend and doubles after
+    /// <see cref="GrowAfter"/> clean ones.
+    /// </summary>
+    private async Task TransferAsync(Command command, int window, int maxChunk, IReadOnlyList<int> lengths, Func<int, int, int, byte[]> payloadFor,
+        Action<int, int, int, byte[]> received, Action<long, long>? progress, CancellationToken ct)
     {
-        int chunk = maxChunk, clean = 0, offset = 0;
+        int chunk = maxChunk, clean = 0, block = 0, cursor = 0;
+        long done = 0, total = lengths.Sum(n => (long)n);
+        var halves = new Stack<Piece>();
         progress?.Invoke(0, total);
-        while (offset < total)
+
+        WindowedRequest? Next()
         {
-            int n = Math.Min(chunk, total - offset);
-            try
+            Piece piece;
+            if (halves.Count > 0) piece = halves.Pop();
+            else
             {
-                await send(offset, n).ConfigureAwait(false);
+                while (block < lengths.Count && cursor >= lengths[block]) (block, cursor) = (block + 1, 0);
+                if (block == lengths.Count) return null;
+                piece = new Piece(block, cursor, Math.Min(chunk, lengths[block] - cursor));
+                cursor += piece.Count;
             }
-            catch (TimeoutException) when (n > MinChunkBytes)
-            {
-                Resplits++;
-                chunk = Math.Max(MinChunkBytes, n / 2);
-                clean = 0;
-                continue;
-            }
-            offset += n;
-            progress?.Invoke(offset, total);
-            if (Link.LastAttempts > 1)
+            int attempts = piece.Count > MinChunkBytes ? SplitAfterAttempts : Link.Policy.MaxAttempts;
+            return new WindowedRequest(payloadFor(piece.Block, piece.Offset, piece.Count), attempts, piece);
+        }
+
+        void Answered(WindowedRequest request, Frame response)
+        {
+            var piece = (Piece)request.State!;
+            received(piece.Block, piece.Offset, piece.Count, DataOf(command, response, 0));
+            done += piece.Count;
+            progress?.Invoke(done, total);
+            if (request.Attempts > 1)
             {
                 chunk = Math.Max(MinChunkBytes, chunk / 2);
                 clean = 0;
@@ -203,12 +271,33 @@ public sealed class Commands(LinkClient link)
                 clean = 0;
             }
         }
+
+        bool Exhausted(WindowedRequest request)
+        {
+            var piece = (Piece)request.State!;
+            if (piece.Count <= MinChunkBytes) return false;
+            Resplits++;
+            int half = piece.Count / 2;
+            halves.Push(piece with { Offset = piece.Offset + half, Count = piece.Count - half });
+            halves.Push(piece with { Count = half });
+            chunk = Math.Max(MinChunkBytes, Math.Min(chunk, half));
+            clean = 0;
+            return true;
+        }
+
+        await Link.TransactWindowAsync(command, window, Next, Answered, Exhausted, ct).ConfigureAwait(false);
     }
 
     /// <summary>One request; returns the response's data (after the status byte), at least <paramref name="minData"/> bytes.</summary>
-    private async Task<byte[]> RequestAsync(Command command, byte[] payload, int minData, CancellationToken ct, int? maxAttempts = null)
+    private async Task<byte[]> RequestAsync(Command command, byte[] payload, int minData, CancellationToken ct)
     {
-        var response = await Link.TransactAsync(command, payload, ct, maxAttempts).ConfigureAwait(false);
+        var response = await Link.TransactAsync(command, payload, ct).ConfigureAwait(false);
+        return DataOf(command, response, minData);
+    }
+
+    /// <summary>The data of a response (after the status byte); a status other than OK is a <see cref="LinkStatusException"/>.</summary>
+    private static byte[] DataOf(Command command, Frame response, int minData)
+    {
         if (response.Payload.Length == 0)
             throw new InvalidDataException($"board link: {command} response (seq {response.Sequence}) has no status byte");
         var status = (ResponseStatus)response.Payload[0];

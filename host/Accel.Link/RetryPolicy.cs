@@ -11,14 +11,16 @@ public sealed record RetryPolicy(TimeSpan InitialTimeout, TimeSpan MaxTimeout, i
     public static RetryPolicy Default { get; } = new(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), 8);
 
     /// <summary>
-    /// For a UART at <paramref name="baud"/>: the first timeout covers the largest request and the
-    /// largest response on the wire twice over (worst-case stuffing, 10 bits a byte) plus
-    /// <paramref name="latency"/> for the host's and the board's turnaround.
+    /// For a UART at <paramref name="baud"/>: the first timeout covers, twice over, the largest
+    /// response and the largest requests a resend may queue behind (<paramref name="window"/> of them,
+    /// worst-case stuffing, 10 bits a byte), plus <paramref name="latency"/> for the host's and the
+    /// board's turnaround.
     /// </summary>
-    public static RetryPolicy ForBaud(int baud, TimeSpan latency, int maxAttempts = 8)
+    public static RetryPolicy ForBaud(int baud, TimeSpan latency, int maxAttempts = 8, int window = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(baud, 1);
-        double seconds = 2.0 * 2 * Protocol.MaxEncodedBytes * 10 / baud;
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        double seconds = 2.0 * (window + 1) * Protocol.MaxEncodedBytes * 10 / baud;
         var initial = TimeSpan.FromSeconds(seconds) + latency;
         return new RetryPolicy(initial, initial * 16, maxAttempts);
     }

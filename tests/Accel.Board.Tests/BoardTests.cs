@@ -70,6 +70,26 @@ public class BoardTests
         return (t, BoardModel.Build(t.Schedule, t.Model, sparseWeights: false, [BoardModel.PooledInput(t.Network)!]));
     }
 
+    [Theory]
+    [InlineData(4, null, 4)]
+    [InlineData(4, 1, 1)]
+    [InlineData(2, 8, 2)]
+    public async Task TheWeightsStreamAsManyFramesAheadAsTheBoardBuffers(int boardWindow, int? maxWindow, int used)
+    {
+        var (t, model) = Pooled();
+        var options = new FakeBoardOptions(model.Rows, model.Cols, 1 << 20, model.Config.ParamDepth!.Value) { ConfigHash = model.ConfigHash, Window = boardWindow };
+        var policy = new RetryPolicy(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), 5);
+        await using var s = new FakeSession(t, model, options, new BoardOptions { Policy = policy, MaxWindow = maxWindow });
+        Assert.Equal(boardWindow, (await s.Board.ConnectAsync()).Window);
+        Assert.Equal(used, s.Board.Commands.WriteWindow);
+        await s.Board.LoadModelAsync(model);
+        Assert.Equal(used, s.Board.Link.PeakInFlight);
+        var result = await s.Board.RunAsync(t.Input);
+        Assert.Empty(s.Problems);
+        Assert.Equal(t.Expected[t.Network.OutputNode], result.Output);
+        Assert.Equal(0, s.Board.Link.Retries);
+    }
+
     [Fact]
     public async Task LoadsTheModelRunsAndReadsTheOutputBack()
     {

@@ -10,16 +10,16 @@ internal sealed class BoardHarness : IAsyncDisposable
     private readonly Task boardTask;
 
     public BoardHarness(FakeBoardOptions? options = null, RetryPolicy? policy = null, ushort firstSequence = 0,
-        FaultOptions? hostFaults = null, FaultOptions? boardFaults = null, Func<Stream, Stream>? boardWrap = null)
+        FaultOptions? hostFaults = null, FaultOptions? boardFaults = null, Func<Stream, Stream>? boardWrap = null, int window = 1)
     {
         var (host, board) = DuplexPipe.Create();
         if (hostFaults is not null) host = HostFaults = new FaultyStream(host, hostFaults);
         if (boardFaults is not null) board = BoardFaults = new FaultyStream(board, boardFaults);
         if (boardWrap is not null) board = boardWrap(board);
-        Board = new FakeBoard(options ?? new FakeBoardOptions(), board);
+        Board = new FakeBoard((options ?? new FakeBoardOptions()) with { Window = window }, board);
         boardTask = Task.Run(() => Board.RunAsync(stop.Token));
         Client = new LinkClient(host, policy ?? Patient, firstSequence);
-        Commands = new Commands(Client);
+        Commands = new Commands(Client) { WriteWindow = window };
     }
 
     /// <summary>

@@ -43,13 +43,21 @@ public class FaultTests(ITestOutputHelper output)
     [InlineData("mixed", 0.01, 256)]
     public Task WriteAndReadBack256KiBAtOnePercent(string kind, double rate, int kib) => Run(kind, rate, kib);
 
-    private async Task Run(string kind, double rate, int kib)
+    /// <summary>The same with four WRITE_MEM requests in flight (a board with four frame slots).</summary>
+    [Theory(Timeout = 120000)]
+    [InlineData("mixed", 0.001, 256)]
+    [InlineData("delay", 0.001, 256)]
+    [InlineData("mixed", 0.01, 8)]
+    [InlineData("duplicate", 0.01, 8)]
+    public Task WindowedWritesThroughAFaultyLink(string kind, double rate, int kib) => Run(kind, rate, kib, window: 4);
+
+    private async Task Run(string kind, double rate, int kib, int window = 1)
     {
         int seed = HashCode.Combine(kind, rate, kib) & 0xFFFF;
         var data = new byte[kib * 1024];
         new Random(seed).NextBytes(data);
         await using var h = new BoardHarness(new FakeBoardOptions(DramBytes: 1 << 20), BoardHarness.Fast, firstSequence: (ushort)seed,
-            hostFaults: Faults(kind, rate, seed), boardFaults: Faults(kind, rate, seed + 1));
+            hostFaults: Faults(kind, rate, seed), boardFaults: Faults(kind, rate, seed + 1), window: window);
         const uint address = 0x10000;
         var trace = new List<string>();
         h.Client.Trace = line => { lock (trace) trace.Add($"{DateTime.Now:ss.fff} {line}"); };
@@ -78,9 +86,9 @@ public class FaultTests(ITestOutputHelper output)
             lock (trace) foreach (var line in trace.TakeLast(40)) output.WriteLine(line);
         }
         var c = h.Client;
-        output.WriteLine($"{kind} at {rate:P1} per byte, {kib} KiB written and read back: {outcome}");
+        output.WriteLine($"{kind} at {rate:P1} per byte, {kib} KiB written (window {window}) and read back: {outcome}");
         output.WriteLine($"  {watch.Elapsed.TotalSeconds:0.00} s; requests {c.Requests}, attempts {c.Attempts}, retries {c.Retries}, " +
-            $"re-split chunks {h.Commands.Resplits}, stale frames {c.StaleFrames}");
+            $"re-split chunks {h.Commands.Resplits}, stale frames {c.StaleFrames}, most in flight {c.PeakInFlight}");
         output.WriteLine($"  host receiver dropped {c.Decoder.TotalDropped} (CRC {c.Decoder.Dropped(DropReason.Crc)}, length {c.Decoder.Dropped(DropReason.Length)}, " +
             $"escape {c.Decoder.Dropped(DropReason.BadEscape)}, overflow {c.Decoder.Dropped(DropReason.Overflow)}); board dropped {h.Board.Decoder.TotalDropped}, " +
             $"answered {h.Board.Duplicates} duplicates from its cache");

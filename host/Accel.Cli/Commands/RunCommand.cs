@@ -38,7 +38,7 @@ public static class RunCommand
     public sealed record RunReport(string Board, string Link, int ProtocolVersion, int Rows, int Cols, long DramBytes, string BoardConfig,
         string Network, string Weights, bool SparseWeights, string ModelConfig, long PredictedCycles, ulong Cycles, double ClockMHz,
         int[] Top5, IReadOnlyList<StageFigures> Stages, IReadOnlyDictionary<string, ulong> Counters, int Recoveries,
-        long Requests, long Retries, long FramesDroppedByHost, CheckFigures? Check, double WallSeconds);
+        int Window, int MostInFlight, long Requests, long Retries, long FramesDroppedByHost, CheckFigures? Check, double WallSeconds);
 
     public static Command Create()
     {
@@ -61,10 +61,11 @@ public static class RunCommand
         };
         var emuFaults = new Option<double>("--emu-faults") { Description = "emulated board only: byte error rate on the link, both ways, split evenly between drops, duplicates and corruptions (e.g. 0.01)" };
         var emuResets = new Option<string?>("--emu-reset-after") { Description = "emulated board only: reset the board after these many host bytes (comma-separated), e.g. in the middle of the weights" };
+        var window = new Option<int?>("--window") { Description = "WRITE_MEM requests in flight at most (default: the board's window from HELLO; 1 waits for each answer)" };
         var emuSeed = new Option<int>("--emu-seed") { Description = "emulated board only: seed of the injected faults", DefaultValueFactory = _ => 1 };
         var calibration = new CalibrationOptions();
         var command = new Command("run", "Run one inference on a board (UART, XDMA or the emulator) and print the top-5 and the link's figures")
-            { boardOption, modelOption, image, seed, check, device, json, sparseWeights, emuFaults, emuResets, emuSeed };
+            { boardOption, modelOption, image, seed, check, device, json, sparseWeights, window, emuFaults, emuResets, emuSeed };
         engine.AddTo(command);
         calibration.AddTo(command);
         command.SetAction(r => Cli.Run(() =>
@@ -74,7 +75,7 @@ public static class RunCommand
                 var faults = new EmulatorFaults(r.GetValue(emuFaults), ParseResets(r.GetValue(emuResets)), r.GetValue(emuSeed));
                 if (faults.Rate is < 0 or > 0.5) throw new UserError($"--emu-faults {faults.Rate}: expected a rate in 0..0.5");
                 return Run(r, r.GetValue(boardOption)!, r.GetValue(modelOption)!, engine.Read(r), r.GetValue(image), r.GetValue(seed),
-                    r.GetValue(check), r.GetValue(device)!, r.GetValue(json), r.GetValue(sparseWeights), calibration.Read(r), faults);
+                    r.GetValue(check), r.GetValue(device)!, r.GetValue(json), r.GetValue(sparseWeights), calibration.Read(r), faults, r.GetValue(window));
             }
             // The link's failures are the environment's (a missing port, a silent or reset board, another engine): one line, not a trace.
             catch (Exception e) when (e is FormatException or IOException or TimeoutException or BoardMismatchException or UnauthorizedAccessException)
@@ -86,7 +87,7 @@ public static class RunCommand
     }
 
     private static int Run(ParseResult r, string boardText, string modelArgument, EngineConfig requested, string? imagePath, int seed,
-        bool check, string deviceText, bool json, bool? sparseOption, CalibrationSettings calibration, EmulatorFaults faults)
+        bool check, string deviceText, bool json, bool? sparseOption, CalibrationSettings calibration, EmulatorFaults faults, int? window)
     {
         var wall = Stopwatch.StartNew();
         var address = LinkAddress.Parse(boardText);
@@ -100,13 +101,16 @@ public static class RunCommand
 
         if (address.Kind != LinkKind.Emulator && (faults.Rate > 0 || faults.ResetAfterBytes.Count > 0))
             throw new UserError("--emu-faults and --emu-reset-after apply to --board emu only");
-        var (stream, options, stop) = Open(address, schedule.Config, faults);
+        if (window is < 1) throw new UserError($"--window {window}: expected at least 1");
+        var (stream, options, stop) = Open(address, schedule.Config, faults, window);
+        options = options with { MaxWindow = window };
         try
         {
             using var board = new Board.Board(stream, address.ToString(), options);
             var info = board.ConnectAsync().GetAwaiter().GetResult();
             Output.Note($"board at {address}: protocol v{info.ProtocolVersion}, {info.Rows}x{info.Cols} engine (config {info.ConfigHash}), " +
-                $"{info.DramBytes:N0} bytes of DRAM, frames up to {info.MaxPayload} bytes, window {info.Window}");
+                $"{info.DramBytes:N0} bytes of DRAM, frames up to {info.MaxPayload} bytes, window {info.Window}" +
+                (board.Commands.WriteWindow != info.Window ? $" (weights sent {board.Commands.WriteWindow} ahead)" : ""));
             schedule = Match(network, requested, schedule, info, address);
 
             var (model, input, weights) = CosimCommand.ModelAndInput(source, imagePath, seed, calibration);
@@ -137,14 +141,16 @@ public static class RunCommand
     }
 
     /// <summary>The transport for the address, the waits that suit it, and what to do at the end (stop the emulator).</summary>
-    private static (Stream Stream, BoardOptions Options, Action? Stop) Open(LinkAddress address, EngineConfig config, EmulatorFaults faults)
+    private static (Stream Stream, BoardOptions Options, Action? Stop) Open(LinkAddress address, EngineConfig config, EmulatorFaults faults, int? window)
     {
         switch (address.Kind)
         {
             case LinkKind.Uart:
-                // A USB-UART bridge adds its latency timer (up to 16 ms) to every round trip.
+                // A USB-UART bridge adds its latency timer (up to 16 ms) to every round trip; a resend may
+                // queue behind the window's other requests (the generated boards buffer FrameSlots frames).
                 return (SerialTransport.Open(address.Path, address.Baud),
-                    new BoardOptions { Policy = RetryPolicy.ForBaud((int)Math.Min(int.MaxValue, address.Baud), TimeSpan.FromMilliseconds(40)) }, null);
+                    new BoardOptions { Policy = RetryPolicy.ForBaud((int)Math.Min(int.MaxValue, address.Baud), TimeSpan.FromMilliseconds(40),
+                        window: window ?? new BoardConfig().FrameSlots) }, null);
             case LinkKind.Xdma:
                 return (XdmaTransport.Open(address.Path), new BoardOptions { Policy = new RetryPolicy(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2), 8) }, null);
             default:
@@ -191,7 +197,8 @@ public static class RunCommand
         // ~350k at 3 Mbaud; the engine manages some 10^5..10^6 cycles per wall second.
         double frameCycles = 1100.0 * 10 * boardConfig.ClocksPerBit;
         double cyclesPerSecond = config.Rows * config.Cols <= 64 ? 400_000 : 150_000;
-        var first = TimeSpan.FromSeconds(Math.Max(0.15, 2 * frameCycles / cyclesPerSecond));
+        // A resend may queue behind the window's other frames.
+        var first = TimeSpan.FromSeconds(Math.Max(0.15, (1 + boardConfig.FrameSlots) * frameCycles / cyclesPerSecond));
         // At 1 % byte faults a small request fails ~45 % of the time (docs/board.md "Faults"): many attempts, short waits.
         int attempts = faults.Rate > 0 || faults.ResetAfterBytes.Count > 0 ? 24 : 8;
         var boardOptions = new BoardOptions
@@ -315,7 +322,7 @@ public static class RunCommand
         var counters = Enum.GetValues<CounterId>().ToDictionary(id => ToCamel(id.ToString()), id => result.Counters[id]);
         return new RunReport(address.ToString(), address.Kind.ToString().ToLowerInvariant(), info.ProtocolVersion, info.Rows, info.Cols, info.DramBytes,
             info.ConfigHash, network.Name, weights, sparse, model.ConfigHash, model.PredictedCycles, result.Cycles, model.Config.ClockMHz, top5, stages,
-            counters, result.Recoveries, board.Link.Requests, board.Link.Retries, board.Link.Decoder.TotalDropped, check, Math.Round(wall.TotalSeconds, 3));
+            counters, result.Recoveries, board.Commands.WriteWindow, board.Link.PeakInFlight, board.Link.Requests, board.Link.Retries, board.Link.Decoder.TotalDropped, check, Math.Round(wall.TotalSeconds, 3));
     }
 
     private static string ToCamel(string s) => char.ToLowerInvariant(s[0]) + s[1..];
@@ -339,7 +346,7 @@ public static class RunCommand
         Output.Terminal.WriteLine($"engine: {Output.N((long)g.Cycles)} cycles ({ms:0.###} ms at {g.ClockMHz} MHz), predicted {Output.N(g.PredictedCycles)} " +
             $"({(g.PredictedCycles - (double)g.Cycles) * 100 / Math.Max(1, (double)g.Cycles):+0.0;-0.0}%)");
         Output.Terminal.WriteLine("counters over the run: " + string.Join(", ", g.Counters.Select(kv => $"{kv.Key} {Output.N((long)kv.Value)}")));
-        Output.Terminal.WriteLine($"link: {Output.N(g.Requests)} requests, {Output.N(g.Retries)} resends, {Output.N(g.FramesDroppedByHost)} frames dropped by the host" +
+        Output.Terminal.WriteLine($"link: {Output.N(g.Requests)} requests (up to {g.MostInFlight} in flight, window {g.Window}), {Output.N(g.Retries)} resends, {Output.N(g.FramesDroppedByHost)} frames dropped by the host" +
             (g.Recoveries > 0 ? $"; the board was reset {g.Recoveries} time(s) and the model reloaded" : "") + $"; wall {g.WallSeconds:F1} s");
         if (g.Check is { } c)
             Output.Terminal.WriteLine(c.Identical
