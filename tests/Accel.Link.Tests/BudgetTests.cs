@@ -29,6 +29,29 @@ public class BudgetTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AWindowHidesTheTurnaroundUpToTheFramesQueuedAhead()
+    {
+        var one = new LinkBudget(3_000_000, TurnaroundSeconds: 2e-3);
+        var four = one with { Window = 4 };
+        // Window 1 pays the 2 ms turnaround on every frame: 1020 / (1057.2 + 600) = 61.5 %.
+        Assert.Equal(1020 / (one.RequestWireBytes + one.ResponseWireBytes + 600), one.Efficiency, 9);
+        // Window 4 hides it: only the request is on the line per frame, 1020 / 1044.1 = 97.7 %.
+        Assert.Equal(1020 / four.RequestWireBytes, four.Efficiency, 9);
+        Assert.InRange(four.Efficiency, 0.976, 0.978);
+        // Until the turnaround passes three frames' time (10.4 ms): then the round trip shows again.
+        double hidden = (3 * four.RequestWireBytes - four.ResponseWireBytes) / four.BytesPerSecond;
+        Assert.InRange(hidden * 1e3, 10.3, 10.5);
+        Assert.Equal(four.Efficiency, (four with { TurnaroundSeconds = hidden }).Efficiency, 9);
+        Assert.True((four with { TurnaroundSeconds = 2 * hidden }).Efficiency < 0.6);
+        // The turnaround 90 % allows: 254 us at window 1, 11.6 ms at window 4; none above the line's own 97.7 %.
+        Assert.InRange(four.MaxTurnaroundSeconds(0.90) * 1e3, 11.5, 11.7);
+        Assert.Equal(0.90, (four with { TurnaroundSeconds = four.MaxTurnaroundSeconds(0.90) }).Efficiency, 9);
+        Assert.True(four.MaxTurnaroundSeconds(0.99) < 0);
+        output.WriteLine($"3 Mbaud, 2 ms turnaround: window 1 {one.Efficiency:P2}, window 4 {four.Efficiency:P2}; window 4 hides up to {hidden * 1e3:F2} ms, " +
+            $"90 % up to {four.MaxTurnaroundSeconds(0.90) * 1e3:F2} ms");
+    }
+
+    [Fact]
     public void TransferTimesAndSmallFrames()
     {
         var budget = new LinkBudget(115_200);
