@@ -11,16 +11,17 @@ public sealed record RetryPolicy(TimeSpan InitialTimeout, TimeSpan MaxTimeout, i
     public static RetryPolicy Default { get; } = new(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1), 8);
 
     /// <summary>
-    /// For a UART at <paramref name="baud"/>: the first timeout covers, twice over, the largest
-    /// response and the largest requests a resend may queue behind (<paramref name="window"/> of them,
-    /// worst-case stuffing, 10 bits a byte), plus <paramref name="latency"/> for the host's and the
-    /// board's turnaround.
+    /// For a UART at <paramref name="baud"/>: the first timeout covers the largest request and the
+    /// largest response on the wire twice over (worst-case stuffing, 10 bits a byte) plus
+    /// <paramref name="latency"/> for the host's and the board's turnaround. With a window it still
+    /// fits: only the oldest outstanding request is timed, and it is first in line; its resend may
+    /// queue behind the window's later requests, and the doubled second wait (eight worst-case
+    /// frames, some sixteen real ones) covers that.
     /// </summary>
-    public static RetryPolicy ForBaud(int baud, TimeSpan latency, int maxAttempts = 8, int window = 1)
+    public static RetryPolicy ForBaud(int baud, TimeSpan latency, int maxAttempts = 8)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(baud, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
-        double seconds = 2.0 * (window + 1) * Protocol.MaxEncodedBytes * 10 / baud;
+        double seconds = 2.0 * 2 * Protocol.MaxEncodedBytes * 10 / baud;
         var initial = TimeSpan.FromSeconds(seconds) + latency;
         return new RetryPolicy(initial, initial * 16, maxAttempts);
     }

@@ -102,7 +102,7 @@ public static class RunCommand
         if (address.Kind != LinkKind.Emulator && (faults.Rate > 0 || faults.ResetAfterBytes.Count > 0))
             throw new UserError("--emu-faults and --emu-reset-after apply to --board emu only");
         if (window is < 1) throw new UserError($"--window {window}: expected at least 1");
-        var (stream, options, stop) = Open(address, schedule.Config, faults, window);
+        var (stream, options, stop) = Open(address, schedule.Config, faults);
         options = options with { MaxWindow = window };
         try
         {
@@ -141,16 +141,14 @@ public static class RunCommand
     }
 
     /// <summary>The transport for the address, the waits that suit it, and what to do at the end (stop the emulator).</summary>
-    private static (Stream Stream, BoardOptions Options, Action? Stop) Open(LinkAddress address, EngineConfig config, EmulatorFaults faults, int? window)
+    private static (Stream Stream, BoardOptions Options, Action? Stop) Open(LinkAddress address, EngineConfig config, EmulatorFaults faults)
     {
         switch (address.Kind)
         {
             case LinkKind.Uart:
-                // A USB-UART bridge adds its latency timer (up to 16 ms) to every round trip; a resend may
-                // queue behind the window's other requests (the generated boards buffer FrameSlots frames).
+                // A USB-UART bridge adds its latency timer (up to 16 ms) to every round trip.
                 return (SerialTransport.Open(address.Path, address.Baud),
-                    new BoardOptions { Policy = RetryPolicy.ForBaud((int)Math.Min(int.MaxValue, address.Baud), TimeSpan.FromMilliseconds(40),
-                        window: window ?? new BoardConfig().FrameSlots) }, null);
+                    new BoardOptions { Policy = RetryPolicy.ForBaud((int)Math.Min(int.MaxValue, address.Baud), TimeSpan.FromMilliseconds(40)) }, null);
             case LinkKind.Xdma:
                 return (XdmaTransport.Open(address.Path), new BoardOptions { Policy = new RetryPolicy(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2), 8) }, null);
             default:
@@ -197,8 +195,9 @@ public static class RunCommand
         // ~350k at 3 Mbaud; the engine manages some 10^5..10^6 cycles per wall second.
         double frameCycles = 1100.0 * 10 * boardConfig.ClocksPerBit;
         double cyclesPerSecond = config.Rows * config.Cols <= 64 ? 400_000 : 150_000;
-        // A resend may queue behind the window's other frames.
-        var first = TimeSpan.FromSeconds(Math.Max(0.15, (1 + boardConfig.FrameSlots) * frameCycles / cyclesPerSecond));
+        // Only the oldest outstanding request is timed and it is first in line; its resend, queued behind
+        // the window's later frames, gets the doubled wait.
+        var first = TimeSpan.FromSeconds(Math.Max(0.15, 2 * frameCycles / cyclesPerSecond));
         // At 1 % byte faults a small request fails ~45 % of the time (docs/board.md "Faults"): many attempts, short waits.
         int attempts = faults.Rate > 0 || faults.ResetAfterBytes.Count > 0 ? 24 : 8;
         var boardOptions = new BoardOptions
