@@ -34,8 +34,9 @@ public static class GenCommand
         var boardTop = new Option<bool>("--board-top") { Description = "also write the board tops (accel_board_uart, accel_board_xdma: the link, docs/board.md) and accel_board_config.h" };
         var baud = new Option<long>("--baud") { Description = "UART baud rate of the board top (with --board-top)", DefaultValueFactory = _ => new BoardConfig().Baud };
         var dramBytes = new Option<long>("--dram-bytes") { Description = "DRAM bytes the board reports (with --board-top)", DefaultValueFactory = _ => new BoardConfig().DramBytes };
+        var frameSlots = new Option<int>("--frame-slots") { Description = "frames the board buffers before executing them, HELLO's window: 1, 2, 4 or 8 (with --board-top)", DefaultValueFactory = _ => new BoardConfig().FrameSlots };
         var json = new Option<bool>("--json") { Description = "machine-readable output" };
-        var command = new Command("gen", "Plan a network on the engine and generate its RTL, program image and schedule report") { network, output, reportFile, boardTop, baud, dramBytes, json };
+        var command = new Command("gen", "Plan a network on the engine and generate its RTL, program image and schedule report") { network, output, reportFile, boardTop, baud, dramBytes, frameSlots, json };
         engine.AddTo(command);
         command.SetAction(r => Cli.Run(() =>
         {
@@ -50,7 +51,8 @@ public static class GenCommand
             {
                 if (dir is null) throw new UserError("--board-top needs --output DIR");
                 // The board's UART divider comes from the engine's clock: one clock for the engine and the link.
-                var board = new BoardConfig { ClockHz = (long)Math.Round(config.ClockMHz * 1e6), Baud = r.GetValue(baud), DramBytes = r.GetValue(dramBytes) };
+                var board = new BoardConfig { ClockHz = (long)Math.Round(config.ClockMHz * 1e6), Baud = r.GetValue(baud), DramBytes = r.GetValue(dramBytes),
+                    FrameSlots = r.GetValue(frameSlots) };
                 files = [.. files, .. EngineGenerator.WriteBoardRtl(schedule.Config, board, dir).Except(files), Path.Combine(dir, BoardRtl.ConfigHeader)];
             }
             if (reportPath is not null)

@@ -19,7 +19,7 @@ public static class BoardRtl
             Crc32Step.Build(),
             UartReceiver.Build(board),
             UartTransmitter.Build(board),
-            FrameReceiver.Build(),
+            FrameReceiver.Build(board),
             FrameTransmitter.Build(),
             LinkController.Build(engine, board),
             LinkCore.Build(engine, board),
@@ -28,11 +28,11 @@ public static class BoardRtl
         ];
     }
 
-    /// <summary>The header every emitted board file starts with: the engine's, plus the board's clock and baud.</summary>
+    /// <summary>The header every emitted board file starts with: the engine's, plus the board's clock, baud, DRAM and frame slots.</summary>
     public static IReadOnlyList<string> Header(EngineConfig engine, BoardConfig board) =>
     [
         .. EngineRtl.Header(engine),
-        $"Board: {board.ClockHz} Hz, {board.Baud} baud ({board.ClocksPerBit} clocks per bit), {board.DramBytes} DRAM bytes.",
+        $"Board: {board.ClockHz} Hz, {board.Baud} baud ({board.ClocksPerBit} clocks per bit), {board.DramBytes} DRAM bytes, {board.FrameSlots} frame slots.",
     ];
 
     /// <summary><c>accel_board_config.h</c>: the constants the board emulator compiles against.</summary>
@@ -45,6 +45,7 @@ public static class BoardRtl
         sb.AppendLine(CultureInfo.InvariantCulture, $"#define ACCEL_BOARD_DRAM_BYTES {board.DramBytes}ULL");
         sb.AppendLine(CultureInfo.InvariantCulture, $"#define ACCEL_BOARD_CLOCK_HZ {board.ClockHz}ULL");
         sb.AppendLine(CultureInfo.InvariantCulture, $"#define ACCEL_BOARD_BAUD {board.Baud}ULL");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"#define ACCEL_BOARD_FRAME_SLOTS {board.FrameSlots}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"#define ACCEL_BOARD_PARAM_WORD_BYTES {LinkController.ParameterWordBytes(engine)}");
         return sb.ToString();
     }

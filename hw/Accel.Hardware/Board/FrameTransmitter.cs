@@ -34,7 +34,7 @@ public static class FrameTransmitter
         var ready = m.Input("ready_i");
         var busyOut = m.Output("busy_o");
 
-        int ib = FrameReceiver.AddressBits;
+        int ib = FrameReceiver.CountBits;
         var state = m.Reg("state", 3, Idle);
         var idx = m.Reg("idx", ib, 0);
         var crc = m.Reg("crc", 32, 0xFFFFFFFFL);

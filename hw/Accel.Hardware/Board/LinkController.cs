@@ -6,12 +6,16 @@ using Accel.Hardware.Rtl;
 namespace Accel.Hardware.Board;
 
 /// <summary>
-/// The board's command engine: executes the request the frame receiver holds and writes its
-/// response into the response buffer for the frame transmitter, answering exactly as
+/// The board's command engine: executes the request in the frame receiver's read slot (the oldest
+/// frame waiting; up to FrameSlots more may arrive meanwhile) and writes its response into the
+/// response buffer for the frame transmitter, answering exactly as
 /// host/Accel.Link/Testing/FakeBoard.cs does (the same checks in the same order, the same status
-/// codes and bytes) except for the counters' values, which are the board's own. It remembers the
-/// seq and CRC of the last executed request; a request with both equal is answered again from the
-/// response buffer, unexecuted. RESET (or soft_reset_i, without a response) stops the engine's new
+/// codes and bytes) except for the counters' values, which are the board's own. Requests are
+/// executed strictly in arrival order, one at a time; the slot is released when its response
+/// starts, so the next frame can land while the answer is on the line. It remembers the seq and
+/// CRC of the last executed request only; a request with both equal is answered again from the
+/// response buffer, unexecuted. An older request resent behind newer ones is executed again: a
+/// host pipelines only WRITE_MEM, which writes the same bytes again, so that is harmless. RESET (or soft_reset_i, without a response) stops the engine's new
 /// DRAM requests, waits until its bursts in flight have delivered and its writes have been
 /// acknowledged, holds the engine in reset for eight clocks and clears the registers, counters and
 /// the last-request memory. WRITE_MEM and READ_MEM use the DRAM data port (dram_sel_o) only while
@@ -20,7 +24,7 @@ namespace Accel.Hardware.Board;
 public static class LinkController
 {
     public const string Name = "accel_link_ctrl";
-    public const int ProtocolVersion = 1, Window = 1, CounterCount = 11, RegisterCount = 3;
+    public const int ProtocolVersion = 1, CounterCount = 11, RegisterCount = 3;
     public const int CmdHello = 1, CmdReset = 2, CmdWriteMem = 3, CmdReadMem = 4, CmdWriteReg = 5, CmdReadReg = 6,
         CmdWriteParam = 7, CmdStart = 8, CmdStatus = 9, CmdCounters = 10;
     public const int Ok = 0, BadCommand = 1, BadArgument = 2, Busy = 3, BadLength = 4;
@@ -41,7 +45,7 @@ public static class LinkController
         return depth;
     }
 
-    /// <summary>HELLO's data after the status: version, rows, cols, max payload, window, DRAM bytes, config hash.</summary>
+    /// <summary>HELLO's data after the status: version, rows, cols, max payload, window (the receiver's frame slots), DRAM bytes, config hash.</summary>
     public static byte[] HelloData(EngineConfig c, BoardConfig board)
     {
         var data = new byte[18];
@@ -49,7 +53,7 @@ public static class LinkController
         data[1] = (byte)c.Rows;
         data[2] = (byte)c.Cols;
         BinaryPrimitives.WriteUInt16LittleEndian(data.AsSpan(3), FrameReceiver.MaxPayload);
-        data[5] = Window;
+        data[5] = (byte)board.FrameSlots;
         BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(6), (uint)board.DramBytes);
         Convert.FromHexString(c.Hash()).CopyTo(data, 10);
         return data;
@@ -61,7 +65,7 @@ public static class LinkController
         if (c.DramBits < 16) throw new ConfigException("dramBits", $"the board link packs bytes into beats of at least 16 bits, got {c.DramBits}");
         int da = EngineConfig.DramAddressBits, bb = c.BurstCountBits, dramBits = c.DramBits, lanes = dramBits / 8;
         int bsh = EngineConfig.Log2Ceil(lanes), hostBits = Top.HostBits(c), wordBytes = hostBits / 8;
-        int ab = FrameReceiver.AddressBits, rab = FrameTransmitter.ResponseAddressBits;
+        int ab = FrameReceiver.CountBits, ob = FrameReceiver.OffsetBits, rab = FrameTransmitter.ResponseAddressBits;
         int fifoDepth = ReadFifoDepth(c), fab = EngineConfig.Log2Ceil(fifoDepth);
         var m = new Module(Name).Describe(
             "Link controller: executes the received request (the checks, statuses and bytes of FakeBoard),",
@@ -75,7 +79,7 @@ public static class LinkController
         var reqCrc = m.Input("crc_i", 32);
         var releaseOut = m.Output("release_o");
         var rxRdEnOut = m.Output("rx_rd_en_o");
-        var rxRdAddrOut = m.Output("rx_rd_addr_o", ab);
+        var rxRdAddrOut = m.Output("rx_rd_addr_o", ob);
         var rxRdData = m.Input("rx_rd_data_i", 8);
         var dropIn = m.Input("drop_i");
         // frame transmitter
@@ -127,7 +131,7 @@ public static class LinkController
         var framesRxOut = m.Output("frames_rx_o", 32);
         var framesDropOut = m.Output("frames_dropped_o", 32);
 
-        // ---- request fields (body bytes 0..11, held by the receiver while locked) ----
+        // ---- request fields (body bytes 0..11, held by the receiver's read slot) ----
         var cmd = m.Wire("cmd", head.Slice(7, 0));
         var isResponse = m.Wire("is_response", head.Bit(8));
         var seq = m.Wire("seq", head.Slice(31, 16));
@@ -163,8 +167,8 @@ public static class LinkController
         var softPend = m.Reg("soft_pend", 1, 0);
         var respond = m.Reg("respond", 1, 0);
         var snap = m.Reg("snap", 64, 0);
-        var ptr = m.Reg("ptr", ab, 0);
-        var left = m.Reg("left", ab, 0);
+        var ptr = m.Reg("ptr", ob, 0);      // payload offset in the receiver's read slot
+        var left = m.Reg("left", ob, 0);
         var addr = m.Reg("addr", da, 0);
         var beat = m.Reg("beat", dramBits, 0);
         var strb = m.Reg("strb", lanes, 0);
@@ -348,8 +352,8 @@ public static class LinkController
                                 (CmdReset, x => { x.Set(respond.D, 1); x.Set(state.D, SRstDrain); }),
                                 (CmdWriteMem, x =>
                                 {
-                                    x.Set(ptr.D, FrameReceiver.HeaderBytes + 4);
-                                    x.Set(left.D, wmBytes.Slice(ab - 1, 0));
+                                    x.Set(ptr.D, 4);  // the data follows the u32 address
+                                    x.Set(left.D, wmBytes.Slice(ob - 1, 0));
                                     x.Set(addr.D, argU32);
                                     x.Set(beat.D, 0);
                                     x.Set(strb.D, 0);
@@ -385,7 +389,7 @@ public static class LinkController
                                 (CmdReadReg, x => { x.Set(respLen.D, 5); ToSmall(x, 5); }),
                                 (CmdWriteParam, x =>
                                 {
-                                    x.Set(ptr.D, FrameReceiver.HeaderBytes + 2);
+                                    x.Set(ptr.D, 2);  // the word follows the u16 index
                                     x.Set(left.D, wordBytes);
                                     x.Set(state.D, SWpRead);
                                 }),

@@ -52,7 +52,7 @@ public static class LinkCore
     {
         board.Validate();
         int da = EngineConfig.DramAddressBits, bb = c.BurstCountBits, dramBits = c.DramBits, lanes = dramBits / 8;
-        int hostBits = Top.HostBits(c), ab = FrameReceiver.AddressBits, rab = FrameTransmitter.ResponseAddressBits;
+        int hostBits = Top.HostBits(c), ob = FrameReceiver.OffsetBits, rab = FrameTransmitter.ResponseAddressBits;
         var m = new Module(Name).Describe(
             "Board link core: frame receiver, link controller, frame transmitter and the engine;",
             "the DRAM data port is the engine's, or the controller's during WRITE_MEM/READ_MEM.");
@@ -80,7 +80,7 @@ public static class LinkCore
         var reqCrc = m.Wire("req_crc", 32);
         var release = m.Wire("rx_release");
         var rxRdEn = m.Wire("rx_rd_en");
-        var rxRdAddr = m.Wire("rx_rd_addr", ab);
+        var rxRdAddr = m.Wire("rx_rd_addr", ob);
         var rxRdData = m.Wire("rx_rd_data", 8);
         var drop = m.Wire("drop");
         m.Instantiate(FrameReceiver.Name, "u_frame_rx", null,

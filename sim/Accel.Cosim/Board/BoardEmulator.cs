@@ -213,7 +213,7 @@ public sealed class BoardEmulator : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(board);
         board.Validate();
         string root = cacheRoot ?? VerilatorBuild.DefaultCacheRoot();
-        string key = string.Join('|', engine.Hash(), engine.ToString(), board.ClockHz, board.Baud, board.DramBytes, xdma, trace, root);
+        string key = string.Join('|', engine.Hash(), engine.ToString(), board.ClockHz, board.Baud, board.DramBytes, board.FrameSlots, xdma, trace, root);
         var lazy = Builds.GetOrAdd(key, _ => new Lazy<Task<BuildResult>>(() => Task.Run(() => BuildNowAsync(engine, board, xdma, trace, root, ct))));
         var task = lazy.Value;
         // A failed or cancelled build is not remembered: the next call tries again.

@@ -25,10 +25,11 @@ public sealed class BoardEmulatorFixture
 
     public BuildResult XdmaBuild => xdma.Value;
 
-    /// <summary>The C# reference board with this board's DRAM, engine and parameter buffer.</summary>
+    /// <summary>The C# reference board with this board's DRAM, engine, parameter buffer and window (its frame slots).</summary>
     public static FakeBoard NewFakeBoard() => new(new FakeBoardOptions(Engine.Rows, Engine.Cols, (uint)Board.DramBytes, Engine.ParamDepth!.Value)
     {
         ConfigHash = Engine.Hash(),
+        Window = Board.FrameSlots,
     });
 
     public static Task<BoardEmulator> StartAsync(EmulatorOptions? options = null) =>

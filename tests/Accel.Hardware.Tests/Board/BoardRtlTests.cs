@@ -34,6 +34,27 @@ public class BoardConfigTests
         Assert.Contains(fragment, e.Message);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(16)]
+    [InlineData(-4)]
+    public void FrameSlotsArePowersOfTwoUpToEight(int slots)
+    {
+        var e = Assert.Throws<ConfigException>(() => new BoardConfig { FrameSlots = slots }.Validate());
+        Assert.Equal("frameSlots", e.Field);
+        Assert.Contains($"got {slots}", e.Message);
+        Assert.Throws<ConfigException>(() => FrameReceiver.Build(new BoardConfig { FrameSlots = slots }));
+    }
+
+    [Fact]
+    public void FourSlotsByDefaultAlsoForTheEmulatedBoard()
+    {
+        Assert.Equal(4, new BoardConfig().FrameSlots);
+        Assert.Equal(4, BoardConfig.Emulated.FrameSlots);
+        foreach (int slots in new[] { 1, 2, 4, 8 }) new BoardConfig { FrameSlots = slots }.Validate();
+    }
+
     [Fact]
     public void GeneratingWithABadConfigFailsBeforeAnyText()
     {
@@ -99,9 +120,30 @@ public class BoardCrcAndWordTests
         var c = RtlTestSupport.Small(4);
         var data = LinkController.HelloData(c, new BoardConfig { DramBytes = 1 << 20 });
         Assert.Equal(18, data.Length);
-        Assert.Equal(new byte[] { 1, 4, 4, 0x00, 0x04, 1 }, data[..6]);
+        Assert.Equal(new byte[] { 1, 4, 4, 0x00, 0x04, 4 }, data[..6]);  // window: the default four frame slots
         Assert.Equal(1u << 20, BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(6)));
         Assert.Equal(c.Hash(), Convert.ToHexStringLower(data.AsSpan(10)));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(8)]
+    public void HellosWindowIsTheFrameSlotCount(int slots) =>
+        Assert.Equal(slots, LinkController.HelloData(RtlTestSupport.Small(4), new BoardConfig { FrameSlots = slots })[5]);
+
+    [Theory]
+    [InlineData(1, 1024, 10)]
+    [InlineData(2, 2048, 11)]
+    [InlineData(4, 4096, 12)]
+    [InlineData(8, 8192, 13)]
+    public void TheBodyRamHoldsOneKibOfPayloadPerSlot(int slots, int depth, int addressBits)
+    {
+        string rx = VerilogEmitter.Emit(FrameReceiver.Build(new BoardConfig { FrameSlots = slots }), ["h"]);
+        Assert.Contains($".DEPTH({depth})", rx);
+        Assert.Contains($".ADDR_BITS({addressBits})", rx);
+        Assert.Contains("input  wire [9:0] rd_addr_i", rx);
+        Assert.Equal(slots > 1, rx.Contains("rd_slot"));
     }
 }
 
@@ -122,6 +164,7 @@ public class BoardEmissionTests
             Assert.Contains("#define ACCEL_BOARD_CLOCKS_PER_BIT 4\n", header);
             Assert.Contains("#define ACCEL_BOARD_DRAM_BYTES 1048576ULL\n", header);
             Assert.Contains("#define ACCEL_BOARD_CLOCK_HZ 100000000ULL\n", header);
+            Assert.Contains("#define ACCEL_BOARD_FRAME_SLOTS 4\n", header);
             Assert.True(File.Exists(Path.Combine(dir, EngineGenerator.ConfigHeader)));
         }
         finally { Directory.Delete(dir, true); }
@@ -177,18 +220,22 @@ public class BoardLintAndSynthesisTests
         : new EngineConfig { Rows = n, Cols = n, InputDepth = 64, OutputDepth = 64, WeightDepth = 64, ParamDepth = 4, AccumulatorDepth = 64 };
 
     [RequiresToolsTheory("verilator")]
-    [InlineData(4, "accel_board_uart")]
-    [InlineData(4, "accel_board_xdma")]
-    [InlineData(16, "accel_board_uart")]
-    [InlineData(16, "accel_board_xdma")]
-    public void BoardTopsPassVerilatorLintWithAllWarnings(int n, string top)
+    [InlineData(4, "accel_board_uart", 4)]
+    [InlineData(4, "accel_board_xdma", 4)]
+    [InlineData(16, "accel_board_uart", 4)]
+    [InlineData(16, "accel_board_xdma", 4)]
+    [InlineData(4, "accel_board_uart", 1)]
+    [InlineData(4, "accel_board_xdma", 1)]
+    [InlineData(4, "accel_board_uart", 2)]
+    [InlineData(4, "accel_board_xdma", 2)]
+    public void BoardTopsPassVerilatorLintWithAllWarnings(int n, string top, int slots)
     {
         var dir = Path.Combine(Path.GetTempPath(), "accel-board-" + Guid.NewGuid().ToString("N")[..10]);
         try
         {
-            var files = EngineGenerator.WriteBoardRtl(Config(n), new BoardConfig(), dir);
+            var files = EngineGenerator.WriteBoardRtl(Config(n), new BoardConfig { FrameSlots = slots }, dir);
             var (code, output) = RtlTestSupport.Run("verilator", ["--lint-only", "-Wall", "--top-module", top, .. files], dir);
-            Assert.True(code == 0 && !output.Contains("%Warning"), $"verilator -Wall, {top} at {n}x{n}:\n{output}");
+            Assert.True(code == 0 && !output.Contains("%Warning"), $"verilator -Wall, {top} at {n}x{n}, {slots} frame slots:\n{output}");
         }
         finally { Directory.Delete(dir, true); }
     }
@@ -204,7 +251,7 @@ public class BoardLintAndSynthesisTests
             var (code, output) = RtlTestSupport.Run("yosys", ["-p", script], dir);
             Assert.True(code == 0, $"yosys failed:\n{output[^Math.Min(output.Length, 4000)..]}");
             Assert.DoesNotContain("ERROR", output);
-            // The link core without the engine (a black box): FFs and the two block RAMs (body and response buffers).
+            // The link core without the engine (a black box): FFs and the block RAMs (body and response buffers).
             var link = files.Where(f => f!.StartsWith("accel_", StringComparison.Ordinal) && f != "accel_top.v" && BoardFile(f!)).ToList();
             var (code2, stat) = RtlTestSupport.Run("yosys",
                 ["-p", $"read_verilog sdp_ram.v {string.Join(' ', link)}; read_verilog -lib accel_top.v; synth_xilinx -top accel_link_core -flatten; stat"], dir);
@@ -212,10 +259,11 @@ public class BoardLintAndSynthesisTests
             var summary = stat[stat.LastIndexOf("Number of cells", StringComparison.Ordinal)..];
             int Count(string cell) => System.Text.RegularExpressions.Regex.Matches(summary, $@"^\s+{cell}\w*\s+(\d+)$", System.Text.RegularExpressions.RegexOptions.Multiline)
                 .Sum(x => int.Parse(x.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
-            // The body and response buffers are one RAMB18 each; the READ_MEM beat FIFO is LUT RAM.
-            Assert.Equal(2, Count("RAMB18E1"));
-            Assert.InRange(Count("FD"), 1000, 4000);
-            Assert.InRange(Count("LUT"), 1000, 6000);
+            // The body RAM (four frame slots of 1 KiB: one RAMB36) and the response buffer (one RAMB18);
+            // the READ_MEM beat FIFO is LUT RAM.
+            Assert.True(Count("RAMB36E1") == 1 && Count("RAMB18E1") == 1, summary);
+            Assert.True(Count("FD") is >= 1000 and <= 4000, summary);
+            Assert.True(Count("LUT") is >= 1000 and <= 6000, summary);
             Assert.Equal(1, Count("accel_top"));
         }
         finally { Directory.Delete(dir, true); }
