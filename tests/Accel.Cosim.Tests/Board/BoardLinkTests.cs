@@ -134,13 +134,16 @@ public sealed class BoardLinkTests(BoardEmulatorFixture fixture, ITestOutputHelp
         Assert.Equal(XdmaTransport.Id, XdmaTransport.ReadId(prefix + "_user"));
         Assert.Equal(0x4C434341u, XdmaTransport.ReadId(prefix + "_user"));
         byte[] data = RandomBytes(16 * 1024, seed: 14);
-        await using (var link = new LinkClient(XdmaTransport.Open(prefix), RetryPolicy.Default))
+        // Waits far above the emulator's answer time even on a loaded machine: a resend here would be a fault.
+        await using (var link = new LinkClient(XdmaTransport.Open(prefix), new RetryPolicy(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(8), 4)))
         {
             var commands = new Commands(link);
             var info = await commands.HelloAsync();
             Assert.Equal(BoardEmulatorFixture.Engine.Hash(), info.ConfigHash);
+            commands.WriteWindow = info.Window;
             await commands.WriteMemoryAsync(0xF_C000, data, verify: true);  // up to the last byte of the DRAM
             Assert.Equal(0, link.Retries);
+            Assert.Equal(BoardEmulatorFixture.Board.FrameSlots, link.PeakInFlight);
         }
         var stats = await emulator.StopAsync();
         Assert.True(stats.HostToBoardBytes > data.Length);

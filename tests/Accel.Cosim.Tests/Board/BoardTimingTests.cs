@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace Accel.Cosim.Tests.Board;
 
 /// <summary>One timed WRITE_MEM session: the data written and what the emulator measured in board time.</summary>
-public sealed record LinkMeasurement(long DataBytes, EmulatorStats Stats, long Retries)
+public sealed record LinkMeasurement(long DataBytes, EmulatorStats Stats, long Retries, int Window = 1)
 {
     /// <summary>Data bytes over what the line carries in the session's board-time span (the real divider's rate).</summary>
     public double Efficiency => Stats.Efficiency(DataBytes);
@@ -22,14 +22,14 @@ public sealed record LinkMeasurement(long DataBytes, EmulatorStats Stats, long R
     /// <summary>The same against the nominal baud the board was generated for (the divider rounds: 33 clocks a bit is 3.03 Mbaud).</summary>
     public double NominalEfficiency(long baud) => Stats.VirtualSpanSeconds > 0 ? DataBytes / (Stats.VirtualSpanSeconds * baud / 10.0) : 0;
 
-    /// <summary>Board time to write <paramref name="dataBytes"/> at this efficiency: bulk WRITE_MEM is full frames at window 1, so the rate per frame carries over.</summary>
+    /// <summary>Board time to write <paramref name="dataBytes"/> at this efficiency: bulk WRITE_MEM is full frames, so the rate per frame carries over.</summary>
     public double WriteSeconds(long dataBytes) => dataBytes / (Stats.LineBaud / 10 * Efficiency);
 
     /// <summary>The same with a host that answers at once (<see cref="BoardEfficiency"/>).</summary>
     public double BoardWriteSeconds(long dataBytes) => dataBytes / (Stats.LineBaud / 10 * BoardEfficiency);
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{DataBytes} data bytes, {Stats.WireBytes} wire bytes ({Stats.HostToBoardBytesOnLine} to the board, {Stats.BoardToHostBytes} back) in " +
+        $"window {Window}: {DataBytes} data bytes, {Stats.WireBytes} wire bytes ({Stats.HostToBoardBytesOnLine} to the board, {Stats.BoardToHostBytes} back) in " +
         $"{Stats.VirtualSpanSeconds * 1e3:F2} ms board time at {Stats.LineBaud:F0} baud ({Stats.ClocksPerBit} clocks a bit): efficiency {Efficiency:P2}, " +
         $"{BoardEfficiency:P2} with an instant host ({Stats.BoardSpanSeconds * 1e3:F2} ms of board clocks); " +
         $"{Stats.Cycles} cycles, {Stats.WallSeconds:F1} s wall, {Stats.CyclesPerBusySecond / 1e6:F2} M cycles/s busy; " +
@@ -61,22 +61,24 @@ public static class LinkTiming
     /// <summary>
     /// Starts an emulator for <paramref name="engine"/> and <paramref name="board"/>, writes
     /// <paramref name="bytes"/> random bytes with WRITE_MEM as the only traffic of the session (no
-    /// HELLO, no read-back), stops it and returns the board-time figures: the span runs from the
-    /// first request byte onto the board's line to the last response byte off it.
+    /// HELLO, no read-back), <paramref name="window"/> requests in flight (default: the board's
+    /// frame slots, as HELLO would report), stops it and returns the board-time figures: the span
+    /// runs from the first request byte onto the board's line to the last response byte off it.
     /// </summary>
-    public static async Task<LinkMeasurement> MeasureWriteAsync(EngineConfig engine, BoardConfig board, int bytes, int seed = 15)
+    public static async Task<LinkMeasurement> MeasureWriteAsync(EngineConfig engine, BoardConfig board, int bytes, int seed = 15, int? window = null)
     {
+        int used = window ?? board.FrameSlots;
         await using var emulator = await BoardEmulator.StartAsync(engine, board, new EmulatorOptions { MaxLifetime = TimeSpan.FromMinutes(30) });
         var data = new byte[bytes];
         new Random(seed).NextBytes(data);
         long retries;
         await using (var link = new LinkClient(SerialTransport.Open(emulator.PortName, board.Baud), Policy(board)))
         {
-            await new Commands(link).WriteMemoryAsync(0, data);
+            await new Commands(link) { WriteWindow = used }.WriteMemoryAsync(0, data);
             retries = link.Retries;
         }
         var stats = await emulator.StopAsync();
-        return new LinkMeasurement(bytes, stats, retries);
+        return new LinkMeasurement(bytes, stats, retries, used);
     }
 }
 
@@ -85,14 +87,27 @@ public sealed class BoardTimingTests(BoardEmulatorFixture fixture, ITestOutputHe
 {
     /// <summary>
     /// The figure: at 3 Mbaud, bulk WRITE_MEM delivers at least 90 % of the line rate in board
-    /// time with the board's own latency. The host's turnaround counts 1:1 in the full figure, which is
-    /// reported with the turnaround that would still give 90 % (LinkBudget.MaxTurnaroundSeconds).
+    /// time, the host's turnaround counted 1:1, with the board's window (four frames in flight).
     /// </summary>
     [RequiresToolsFact("verilator")]
     public async Task ThreeMegabaudWriteDeliversNinetyPercentOfTheLine()
     {
         _ = fixture.UartBuild;
         var m = await MeasureAsync(3_000_000, 32 * 1024);
+        Assert.Equal(4, m.Window);
+        Assert.True(m.Efficiency >= 0.90, $"efficiency {m.Efficiency:P2} below 90 %");
+    }
+
+    /// <summary>
+    /// The same at window 1, for comparison: the board alone is as fast, but every frame waits for
+    /// the host's turnaround, which a busy PC cannot keep under the 254 us that 90 % allows.
+    /// </summary>
+    [RequiresToolsFact("verilator")]
+    [Trait("Category", "Long")]
+    public async Task ThreeMegabaudWriteAtWindowOne()
+    {
+        _ = fixture.UartBuild;
+        var m = await MeasureAsync(3_000_000, 32 * 1024, window: 1);
         Assert.True(m.BoardEfficiency >= 0.90, $"efficiency with an instant host {m.BoardEfficiency:P2} below 90 %");
     }
 
@@ -103,7 +118,7 @@ public sealed class BoardTimingTests(BoardEmulatorFixture fixture, ITestOutputHe
     {
         _ = fixture.UartBuild;
         var m = await MeasureAsync(3_000_000, 256 * 1024);
-        Assert.True(m.BoardEfficiency >= 0.90, $"efficiency with an instant host {m.BoardEfficiency:P2} below 90 %");
+        Assert.True(m.Efficiency >= 0.90, $"efficiency {m.Efficiency:P2} below 90 %");
     }
 
     /// <summary>16 KiB at 115,200 baud (868 clocks a bit: ~9 M cycles a frame, minutes of simulation).</summary>
@@ -113,7 +128,7 @@ public sealed class BoardTimingTests(BoardEmulatorFixture fixture, ITestOutputHe
     {
         _ = fixture.UartBuild;
         var m = await MeasureAsync(115_200, 16 * 1024);
-        Assert.True(m.BoardEfficiency >= 0.90, $"efficiency with an instant host {m.BoardEfficiency:P2} below 90 %");
+        Assert.True(m.Efficiency >= 0.90, $"efficiency {m.Efficiency:P2} below 90 %");
     }
 
     /// <summary>
@@ -170,11 +185,11 @@ public sealed class BoardTimingTests(BoardEmulatorFixture fixture, ITestOutputHe
         }
     }
 
-    private async Task<LinkMeasurement> MeasureAsync(long baud, int bytes)
+    private async Task<LinkMeasurement> MeasureAsync(long baud, int bytes, int? window = null)
     {
         var board = LinkTiming.Timed(baud);
-        var m = await LinkTiming.MeasureWriteAsync(BoardEmulatorFixture.Engine, board, bytes);
-        var budget = new LinkBudget((int)baud);
+        var m = await LinkTiming.MeasureWriteAsync(BoardEmulatorFixture.Engine, board, bytes, window: window);
+        var budget = new LinkBudget((int)baud, Window: m.Window);
         output.WriteLine($"{baud} baud: {m}; against the nominal {baud} baud {m.NominalEfficiency(baud):P2}; " +
             $"90 % needs a host turnaround below {budget.MaxTurnaroundSeconds(0.90) * 1e6:F0} us");
         var stats = m.Stats;
@@ -183,16 +198,25 @@ public sealed class BoardTimingTests(BoardEmulatorFixture fixture, ITestOutputHe
         Assert.Equal(0, m.Retries);  // a resend would cost a timeout and spoil the figure
         Assert.Equal(0, stats.FramingErrors);
         Assert.True(stats.HostToBoardBytesOnLine > bytes, "the data did not cross the line");
-        // The line cannot beat itself: window 1 sends request and response one after the other.
-        double lineSeconds = stats.WireBytes * 10 / stats.LineBaud;
+        // The line cannot beat itself: window 1 sends request and response one after the other; a
+        // window overlaps them (full duplex), but the requests still pass one at a time.
+        long lineBytes = m.Window == 1 ? stats.WireBytes : stats.HostToBoardBytesOnLine;
+        double lineSeconds = lineBytes * 10 / stats.LineBaud;
         Assert.True(stats.BoardSpanSeconds >= lineSeconds,
-            $"board clocks in the span {stats.BoardSpanSeconds * 1e3:F3} ms below the {lineSeconds * 1e3:F3} ms the {stats.WireBytes} wire bytes take");
+            $"board clocks in the span {stats.BoardSpanSeconds * 1e3:F3} ms below the {lineSeconds * 1e3:F3} ms the {lineBytes} wire bytes take");
         Assert.True(stats.VirtualSpanSeconds >= stats.BoardSpanSeconds);
         // Nor can the link beat the protocol's own budget (frames, headers, CRC, stuffing, no turnaround).
         Assert.True(m.BoardEfficiency <= budget.Efficiency + 0.01, $"efficiency {m.BoardEfficiency:P2} above the link budget {budget.Efficiency:P2}");
-        // The board time beyond its clocks is the host's turnaround, frame by frame (one per response but the last).
+        // The board time beyond its clocks is the host's turnaround, frame by frame (one per response
+        // but the last); with a window the board works through queued frames meanwhile, so at most that.
         double idleInSpan = stats.VirtualSpanSeconds - stats.BoardSpanSeconds;
-        Assert.InRange(idleInSpan, 0.8 * stats.HostTurnaroundSeconds - 1e-3, stats.HostTurnaroundSeconds + 1e-3);
+        double lowest = m.Window == 1 ? 0.8 * stats.HostTurnaroundSeconds - 1e-3 : 0;
+        Assert.InRange(idleInSpan, lowest, stats.HostTurnaroundSeconds + 1e-3);
+        // A window hides turnarounds up to W - 1 frames' time at this baud; a longer one idles a real board's line.
+        if (m.Window > 1)
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"window {m.Window} hides a turnaround up to {budget.MaxTurnaroundSeconds(budget.Efficiency) * 1e3:F2} ms at {baud} baud; " +
+                $"this host's: {stats.MeanHostTurnaroundSeconds * 1e3:F2} ms mean, {stats.MaxHostTurnaroundSeconds * 1e3:F2} ms max"));
         Assert.InRange(stats.VirtualSeconds, stats.LastBoardByteSeconds!.Value, double.MaxValue);
         return m;
     }
