@@ -14,7 +14,8 @@ public sealed class BoardLinkTests(BoardEmulatorFixture fixture, ITestOutputHelp
 {
     // The emulated UART moves a byte per 40 simulated cycles, about 20 kB/s at a 4x4 engine's
     // simulation speed: a full frame takes ~50 ms each way, more on a loaded machine.
-    private static readonly RetryPolicy Emulated = new(TimeSpan.FromMilliseconds(600), TimeSpan.FromSeconds(4), 8);
+    // Far above the emulator's answer time even on a loaded 2-core machine: a resend here is a fault.
+    private static readonly RetryPolicy Emulated = new(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(8), 8);
 
     [RequiresToolsFact("verilator")]
     public async Task PseudoTerminalCarriesHelloMemoryAndCounters()
@@ -29,6 +30,7 @@ public sealed class BoardLinkTests(BoardEmulatorFixture fixture, ITestOutputHelp
             var commands = new Commands(link);
             var info = await commands.HelloAsync();
             Assert.Equal((1, 4, 4, 1 << 20, BoardEmulatorFixture.Engine.Hash()), (info.ProtocolVersion, info.Rows, info.Cols, (int)info.DramBytes, info.ConfigHash));
+            commands.WriteWindow = info.Window;
 
             await commands.WriteMemoryAsync(0x1_0003, data, verify: true);
 
@@ -55,8 +57,18 @@ public sealed class BoardLinkTests(BoardEmulatorFixture fixture, ITestOutputHelp
     // host's FakeBoard fault runs use, leave 1 in 10^8; short first timeouts keep the many resends
     // cheap (a spurious one is dropped or answered from the board's cache).
     [RequiresToolsTheory("verilator")]
-    [InlineData(5, 16)]
-    public async Task FaultyLinkStillCarriesIdenticalData(int seed, int kib)
+    [InlineData(5, 16, 4)]
+    public Task FaultyLinkStillCarriesIdenticalData(int seed, int kib, int window) => RunFaulty(seed, kib, window);
+
+    /// <summary>More seeds, sizes and window 1 (minutes each).</summary>
+    [RequiresToolsTheory("verilator")]
+    [Trait("Category", "Long")]
+    [InlineData(5, 16, 1)]
+    [InlineData(6, 16, 4)]
+    [InlineData(8, 64, 4)]
+    public Task FaultyLinkStillCarriesIdenticalDataMoreSeeds(int seed, int kib, int window) => RunFaulty(seed, kib, window);
+
+    private async Task RunFaulty(int seed, int kib, int window)
     {
         _ = fixture.UartBuild;
         var options = new EmulatorOptions
@@ -77,7 +89,7 @@ public sealed class BoardLinkTests(BoardEmulatorFixture fixture, ITestOutputHelp
                 trace.Enqueue($"{clock.Elapsed.TotalSeconds:F3} s, request {link.Requests}: {line}");
                 if (trace.Count > 40) trace.Dequeue();
             };
-            var commands = new Commands(link);
+            var commands = new Commands(link) { WriteWindow = window };
             bool done = false;
             try
             {
@@ -88,7 +100,7 @@ public sealed class BoardLinkTests(BoardEmulatorFixture fixture, ITestOutputHelp
             }
             finally
             {
-                output.WriteLine($"seed {seed}, {kib} KiB at 1 %: {link.Requests} requests, {link.Retries} retries, " +
+                output.WriteLine($"seed {seed}, {kib} KiB at 1 %, window {window} ({link.PeakInFlight} in flight at most): {link.Requests} requests, {link.Retries} retries, " +
                     $"{commands.Resplits} re-splits, {link.StaleFrames} stale, {link.Decoder.TotalDropped} frames dropped by the host, " +
                     $"{clock.Elapsed.TotalSeconds:F1} s");
                 if (!done) foreach (var line in trace) output.WriteLine(line);
