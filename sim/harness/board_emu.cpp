@@ -9,7 +9,7 @@
 //
 // Options: --seed S, --drop P, --duplicate P,
 // --corrupt P, --delay P, --delay-us U (per-byte faults both ways), --reset-after-bytes N[,N...],
-// --dram-bytes N, --stats FILE, --max-seconds N, --trace FILE (traced builds), and the memory
+// --dram-bytes N, --stats FILE, --max-seconds N, --host-time (below), --trace FILE (traced builds), and the memory
 // timing of accel_tb (--dram-read-latency N, --dram-write-latency N, --dram-beats-per-cycle X,
 // --dram-outstanding N). The interactive modes exit when stdin reaches EOF (they die with the
 // process that started them), on SIGTERM/SIGINT, or after --max-seconds; the stats are written in
@@ -28,6 +28,14 @@
 // whatever the simulation speed; the --stats figures (virtual seconds, the board times of the first
 // host byte and the last board byte) give the link's efficiency. With the fast divider (4 clocks a
 // bit) the same figures describe a 25 Mbaud line.
+//
+// The board sleeps only while idle, so a host that keeps frames queued (a window above 1) would
+// have its reaction time hidden behind the simulation, which is far slower than the board. With
+// --host-time a host byte enters the board's line no earlier in board time than the host's
+// reaction allows: the first bytes after the board's latest bytes were handed to the host, and the
+// rest of their burst, enter no earlier than the board time of that hand-over plus the wall time
+// from it to their arrival. The host's turnaround then counts 1:1 in board time whether or not the
+// board had queued work meanwhile.
 //
 // Timing of a cycle as in accel_tb.cpp: inputs change while the clock is low, handshakes are taken
 // after eval(), before the rising edge; outputs are sampled after the edge. The falling edge and the
@@ -134,6 +142,7 @@ struct Options {
     std::vector<std::uint64_t> resetAfter;
     std::uint64_t dramBytes = ACCEL_BOARD_DRAM_BYTES;
     double maxSeconds = 0;
+    bool hostTime = false;
     accel::MemoryTiming timing;
 };
 
@@ -174,6 +183,12 @@ class Direction {
 
     // The next byte that may leave at `now`, if any.
     bool ready(std::int64_t now) const { return !queue_.empty() && queue_.front().leaves <= now; }
+    // The same, and its board time has come (--host-time).
+    bool ready(std::int64_t now, double boardNs) const { return ready(now) && queue_.front().notBeforeNs <= boardNs; }
+    // Board time before which the next byte may not enter (0 when ungated).
+    double frontNotBeforeNs() const { return queue_.empty() ? 0 : queue_.front().notBeforeNs; }
+    // Bytes pushed from now on enter no earlier than board time `ns` (kept non-decreasing).
+    void gate(double ns) { notBeforeNs_ = std::max(notBeforeNs_, ns); }
     // When the next byte may leave (wall clock); INT64_MAX when none is queued.
     std::int64_t nextLeaves() const { return queue_.empty() ? INT64_MAX : queue_.front().leaves; }
     bool empty() const { return queue_.empty(); }
@@ -193,6 +208,7 @@ class Direction {
     struct Byte {
         std::uint8_t value;
         std::int64_t leaves;
+        double notBeforeNs;
     };
 
     bool chance(double p) { return p > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
@@ -200,13 +216,14 @@ class Direction {
     void enqueue(std::uint8_t b, std::int64_t arrival) {
         const std::int64_t leaves = std::max(arrival, lastLeaves_);
         lastLeaves_ = leaves;
-        queue_.push_back({b, leaves});
+        queue_.push_back({b, leaves, notBeforeNs_});
     }
 
     FaultRates faults_;
     std::mt19937_64 rng_;
     std::deque<Byte> queue_;
     std::int64_t lastLeaves_ = 0;
+    double notBeforeNs_ = 0;
     std::uint64_t in_ = 0, out_ = 0;
     FaultCounts counts_;
 };
@@ -387,6 +404,8 @@ class Board {
     std::uint64_t cycles() const { return cycles_; }
     // Board time so far: the cycles at the board's clock plus the wall time slept while idle.
     double virtualNs() const { return static_cast<double>(cycles_) * kNsPerCycle + static_cast<double>(idleNs_); }
+    // A host byte may enter the line now: it has arrived (wall clock) and its board time has come.
+    bool hostReady(std::int64_t now) const { return toBoard_.ready(now, virtualNs()); }
     void addIdle(std::int64_t ns) { idleNs_ += std::max<std::int64_t>(ns, 0); }
     // Board times (ns) when the first host byte started onto the board's line and when the last
     // board byte was complete; negative when there was none.
@@ -422,7 +441,7 @@ class Board {
     // `now`: otherwise the caller may sleep (bytes for the host, or held by a delay fault, do not
     // need the board's clock).
     bool quiet(std::int64_t now) const {
-        if (resetLeft_ > 0 || !top_->idle_o || !memory_.quiet() || toBoard_.ready(now)) return false;
+        if (resetLeft_ > 0 || !top_->idle_o || !memory_.quiet() || hostReady(now)) return false;
 #if BOARD_XDMA
         return !h2cValid_ && !top_->m_axis_c2h_tvalid_o && axil_.idle();
 #else
@@ -520,11 +539,11 @@ class Board {
 
     void feedLink(std::int64_t now) {
 #if BOARD_XDMA
-        if (!h2cValid_ && toBoard_.ready(now) && scriptMayStart()) {
+        if (!h2cValid_ && hostReady(now) && scriptMayStart()) {
             std::uint8_t beat[8] = {};
             int n = 0;
             // One beat holds up to 8 bytes; in script mode a flag ends the beat so pacing can act.
-            while (n < 8 && toBoard_.ready(now)) {
+            while (n < 8 && hostReady(now)) {
                 beat[n] = toBoard_.pop();
                 if (beat[n++] == 0x7E && scriptPacing_) break;
             }
@@ -539,7 +558,7 @@ class Board {
         top_->s_axis_h2c_tvalid_i = h2cValid_;
         top_->m_axis_c2h_tready_i = toHost_.size() < kMaxBacklog;
 #else
-        if (!txLine_.busy() && toBoard_.ready(now) && scriptMayStart()) {
+        if (!txLine_.busy() && hostReady(now) && scriptMayStart()) {
             txLine_.load(toBoard_.pop());
             markHostByte();
         }
@@ -854,6 +873,10 @@ bool parseOptions(int argc, char** argv, Options& o, std::string& error) {
             o.mode = Mode::Pty;
             continue;
         }
+        if (arg == "--host-time") {
+            o.hostTime = true;
+            continue;
+        }
         if (std::find_if(std::begin(valued), std::end(valued), [&](const char* v) { return arg == v; }) == std::end(valued)) {
             error = "unknown option " + arg;
             return false;
@@ -1020,7 +1043,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr,
                      "accel_board_emu: %s\nusage: accel_board_emu (--pty [--link-file PATH] | --script IN --script-out OUT | "
                      "--xdma DIR) [--seed S] [--drop P] [--duplicate P] [--corrupt P] [--delay P] [--delay-us U] "
-                     "[--reset-after-bytes N[,N...]] [--dram-bytes N] [--stats FILE] [--max-seconds N] [--trace FILE]\n",
+                     "[--reset-after-bytes N[,N...]] [--dram-bytes N] [--stats FILE] [--max-seconds N] [--host-time] [--trace FILE]\n",
                      error.c_str());
         return kExitUsage;
     }
@@ -1102,6 +1125,9 @@ int main(int argc, char** argv) {
     const char* reason = "done";
     std::int64_t now = nowNs(), nextPump = 0, nextStdin = 0, nextRefresh = 0;
     std::int64_t sleptNs = 0, lastHanded = 0;
+    // Board time of the latest hand-over of board bytes to the host (lastHanded is its wall clock,
+    // until the host's next bytes arrive): --host-time stamps those bytes from it.
+    double handBoardNs = 0;
     Turnaround turnaround;
     const std::int64_t deadline = options.maxSeconds > 0 ? wallStart + static_cast<std::int64_t>(options.maxSeconds * 1e9) : INT64_MAX;
     std::uint64_t quietCycles = 0;
@@ -1121,6 +1147,7 @@ int main(int argc, char** argv) {
                 break;
             }
             const std::uint64_t hostBytes = board.toBoard().bytesIn(), boardBytes = board.toHost().bytesOut();
+            if (options.hostTime && lastHanded > 0) board.toBoard().gate(handBoardNs + static_cast<double>(now - lastHanded));
             if (!link->receive(board.toBoard(), now) || !link->transmit(board.toHost(), now)) {
                 std::fprintf(stderr, "accel_board_emu: link I/O failed: %s\n", std::strerror(errno));
                 reason = "link-error";
@@ -1132,7 +1159,10 @@ int main(int argc, char** argv) {
                 if (lastHanded > 0) turnaround.add(now - lastHanded);
                 lastHanded = 0;
             }
-            if (board.toHost().bytesOut() != boardBytes && board.toHost().empty() && !link->pending()) lastHanded = now;
+            if (board.toHost().bytesOut() != boardBytes && board.toHost().empty() && !link->pending()) {
+                lastHanded = now;
+                handBoardNs = board.virtualNs();
+            }
             if (interactive && now >= nextStdin) {
                 nextStdin = now + 10'000'000;
                 pollfd in{0, POLLIN, 0};
@@ -1165,6 +1195,12 @@ int main(int argc, char** argv) {
             // idle board comes here, so the wait counts in board time as it is.
             if (!pumped) {
                 nextPump = 0;  // service the link right before sleeping
+                continue;
+            }
+            if (board.toBoard().ready(now) && !board.hostReady(now)) {
+                // A host byte is here but its board time (--host-time) has not come: the idle board
+                // waits for it in board time, which takes no wall time.
+                board.addIdle(static_cast<std::int64_t>(std::ceil(board.toBoard().frontNotBeforeNs() - board.virtualNs())));
                 continue;
             }
             now = nowNs();

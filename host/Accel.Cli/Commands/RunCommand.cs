@@ -176,6 +176,8 @@ public static class RunCommand
             Faults = new FaultRates(faults.Rate / 3, faults.Rate / 3, faults.Rate / 3),
             ResetAfterBytes = faults.ResetAfterBytes,
             Seed = faults.Seed,
+            // Timed mode: the host's turnaround counts in board time even while the board works through the window.
+            HostTime = address.Timed,
         };
         Output.Note($"starting the emulated board ({config.Rows}x{config.Cols} engine, UART at {boardConfig.ClocksPerBit} clocks per bit" +
             (faults.Rate > 0 ? $", {faults.Rate:P2} byte faults" : "") + (faults.ResetAfterBytes.Count > 0 ? $", board reset after {string.Join(", ", faults.ResetAfterBytes)} bytes" : "") +

@@ -67,6 +67,14 @@ public sealed record EmulatorOptions
 
     /// <summary>A VCD of the whole session (a traced build, much slower).</summary>
     public string? TracePath { get; init; }
+
+    /// <summary>
+    /// Host bytes enter the board's line no earlier in board time than the host's reaction allows
+    /// (the board time of the last bytes handed to the host plus the wall time since): the host's
+    /// turnaround counts 1:1 even while the board works through queued frames, which the simulation
+    /// does far slower than a board. For timed-mode measurements with a window above 1.
+    /// </summary>
+    public bool HostTime { get; init; }
 }
 
 /// <summary>Bytes that met a fault on their way.</summary>
@@ -449,6 +457,7 @@ public sealed class BoardEmulator : IAsyncDisposable
             a.AddRange(["--reset-after-bytes", string.Join(',', o.ResetAfterBytes.Select(n => n.ToString(inv)))]);
         }
         if (o.TracePath is { } trace) a.AddRange(["--trace", Path.GetFullPath(trace)]);
+        if (o.HostTime) a.Add("--host-time");
         return a;
     }
 
