@@ -48,7 +48,7 @@ echo "== co-simulation: the whole network in Verilator through simulated DRAM, e
 scripts/accel cosim out/demo.q8 --rows 16 --cols 16 ${image:+--image "$image"}
 echo
 echo "== compress: prune, share weights and EIE-code the int8 model (SqueezeNet 1.1's default densities)"
-scripts/accel compress "${model:-squeezenet1_1}" --bits 6 --huffman -o out/demo.eie
+scripts/accel compress "${model:-out/demo.q8}" --bits 6 --huffman -o out/demo.eie
 echo
 echo "== board link: the compressed model on the emulated 16x16 board over a pseudo-terminal (weights stream 4 frames ahead),"
 echo "   logits compared element by element with the golden model"
