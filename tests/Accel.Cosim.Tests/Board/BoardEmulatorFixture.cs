@@ -41,3 +41,13 @@ public sealed class BoardEmulatorCollection : ICollectionFixture<BoardEmulatorFi
 {
     public const string Name = "Board emulator";
 }
+
+/// <summary>
+/// The timing measurements count the host's turnaround in board time, so nothing else in the test
+/// process may compete for the two cores meanwhile: this collection runs alone.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BoardTimingCollection : ICollectionFixture<BoardEmulatorFixture>
+{
+    public const string Name = "Board timing";
+}

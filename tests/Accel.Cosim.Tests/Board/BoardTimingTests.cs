@@ -83,7 +83,7 @@ public static class LinkTiming
     }
 }
 
-[Collection(BoardEmulatorCollection.Name)]
+[Collection(BoardTimingCollection.Name)]
 public sealed class BoardTimingTests(BoardEmulatorFixture fixture, ITestOutputHelper output)
 {
     /// <summary>
@@ -217,12 +217,13 @@ public sealed class BoardTimingTests(BoardEmulatorFixture fixture, ITestOutputHe
         Assert.True(stats.VirtualSpanSeconds >= stats.BoardSpanSeconds);
         // Nor can the link beat the protocol's own budget (frames, headers, CRC, stuffing, no turnaround).
         Assert.True(m.BoardEfficiency <= budget.Efficiency + 0.01, $"efficiency {m.BoardEfficiency:P2} above the link budget {budget.Efficiency:P2}");
-        // The board time beyond its clocks is the host's turnaround, frame by frame (one per response
-        // but the last; the emulator's wall-clock stamps are its pump's, so within a tenth); with a
-        // window the board works through queued frames meanwhile, so at most that.
+        // At window 1 the board time beyond its clocks is the host's turnaround, frame by frame (one
+        // per response but the last; the emulator's wall-clock stamps are its pump's, so within a
+        // tenth). With a window the board works through queued frames meanwhile, and a host slow to
+        // read its answers idles the line in ways the turnaround figure does not see.
         double idleInSpan = stats.VirtualSpanSeconds - stats.BoardSpanSeconds;
-        double lowest = m.Window == 1 ? 0.8 * stats.HostTurnaroundSeconds - 1e-3 : 0;
-        Assert.InRange(idleInSpan, lowest, 1.1 * stats.HostTurnaroundSeconds + 1e-3);
+        if (m.Window == 1)
+            Assert.InRange(idleInSpan, 0.8 * stats.HostTurnaroundSeconds - 1e-3, 1.1 * stats.HostTurnaroundSeconds + 1e-3);
         // A window hides turnarounds up to W - 1 frames' time at this baud; a longer one idles a real board's line.
         if (m.Window > 1)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
