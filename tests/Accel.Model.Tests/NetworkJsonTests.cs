@@ -46,7 +46,7 @@ public class NetworkJsonTests
     [InlineData("\"squeeze\": 4", "\"squeeze\": 0", "fire2", "squeeze")]
     [InlineData("\"squeeze\": 4", "\"squeeze\": \"four\"", "fire2", "squeeze")]
     [InlineData("\"out\": 16", "\"outs\": 16", "conv1", "outs")]
-    [InlineData("\"type\": \"maxpool\"", "\"type\": \"avgpool\"", "pool1", "type")]
+    [InlineData("\"type\": \"maxpool\"", "\"type\": \"lstm\"", "pool1", "type")]
     [InlineData("\"stride\": 2 },", "\"stride\": 2, \"relu\": 1 },", "conv1", "relu")]
     [InlineData("[3, 33, 33]", "[3, 33]", "tiny", "input")]
     public void InconsistentDescriptionsNameLayerAndField(string from, string to, string layer, string field)

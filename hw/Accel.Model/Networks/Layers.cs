@@ -19,11 +19,17 @@ public abstract record Layer(string Name)
     public abstract string Kind { get; }
 }
 
-/// <summary>Convolution with a square KxK kernel, optional fused ReLU, bias always present.</summary>
+/// <summary>
+/// Convolution with a square KxK kernel, optional fused ReLU, bias always present. With
+/// <see cref="Groups"/> above 1 the input and output channels split into that many groups, each
+/// output group reading only its input group (depthwise: groups = input channels = output channels).
+/// </summary>
 public sealed record ConvLayer(string Name, int OutChannels, int KernelSize, int Stride = 1, int Padding = 0, bool Relu = true)
     : Layer(Name)
 {
     public override string Kind => "conv";
+
+    public int Groups { get; init; } = 1;
 }
 
 /// <summary>Max pooling; ceil mode as in Caffe and torchvision SqueezeNet.</summary>
@@ -62,4 +68,52 @@ public sealed record GlobalAvgPoolLayer(string Name) : Layer(Name)
 public sealed record DropoutLayer(string Name, double Ratio = 0.5) : Layer(Name)
 {
     public override string Kind => "dropout";
+}
+
+/// <summary>Average pooling over a KxK window, floor mode; padded taps are not counted in the divisor (ONNX's default).</summary>
+public sealed record AvgPoolLayer(string Name, int KernelSize, int Stride, int Padding = 0) : Layer(Name)
+{
+    public override string Kind => "avgpool";
+}
+
+/// <summary>Element-wise sum of two inputs of the same shape (residual and bypass connections), optional ReLU after.</summary>
+public sealed record AddLayer(string Name, bool Relu = false) : Layer(Name)
+{
+    public override string Kind => "add";
+}
+
+/// <summary>The activations beyond a conv's fused ReLU, applied element-wise.</summary>
+public enum ActivationKind { Relu, Relu6, HardSigmoid, HardSwish }
+
+/// <summary>An element-wise activation as its own layer (MobileNet's ReLU6, MobileNet v3's hard-swish).</summary>
+public sealed record ActivationLayer(string Name, ActivationKind Function) : Layer(Name)
+{
+    public override string Kind => "activation";
+
+    /// <summary>JSON and table name of <see cref="Function"/>.</summary>
+    public static string FunctionName(ActivationKind f) => f switch
+    {
+        ActivationKind.Relu => "relu",
+        ActivationKind.Relu6 => "relu6",
+        ActivationKind.HardSigmoid => "hardsigmoid",
+        _ => "hardswish",
+    };
+}
+
+/// <summary>ShuffleNet's channel shuffle: channels seen as groups x (C/groups), transposed. Data movement only.</summary>
+public sealed record ChannelShuffleLayer(string Name, int Groups) : Layer(Name)
+{
+    public override string Kind => "shuffle";
+}
+
+/// <summary>Channels [Start, Start + Count) of the input (ShuffleNet v2's channel split is two slices). Data movement only.</summary>
+public sealed record ChannelSliceLayer(string Name, int Start, int Count) : Layer(Name)
+{
+    public override string Kind => "slice";
+}
+
+/// <summary>Channel-wise scaling: the first input (CxHxW) times the second (Cx1x1), squeeze-and-excitation's last step.</summary>
+public sealed record ScaleLayer(string Name) : Layer(Name)
+{
+    public override string Kind => "scale";
 }

@@ -99,6 +99,43 @@ public sealed class Network
                     nodes.AddRange([sq, e1, e3]);
                     nodes.Add(MakeConcat(new ConcatLayer(f.ConcatName), f.ConcatName, [e1.Name, e3.Name], [e1.Output, e3.Output], f.Name));
                     break;
+                case AvgPoolLayer a:
+                    RequireSingle(layer, inputs);
+                    nodes.Add(MakeAvgPool(a, inputs[0], inShapes[0]));
+                    break;
+                case AddLayer add:
+                    if (inputs.Count != 2)
+                        throw new NetworkException(add.Name, "inputs", $"add takes exactly two inputs, got {inputs.Count}");
+                    if (inShapes[0] != inShapes[1])
+                        throw new NetworkException(add.Name, "inputs", $"input '{inputs[0]}' is {inShapes[0]} but '{inputs[1]}' is {inShapes[1]}: add needs equal shapes");
+                    nodes.Add(new Node(add.Name, add, inputs, inShapes, inShapes[0], 0, 0, add.Name));
+                    break;
+                case ActivationLayer act:
+                    RequireSingle(layer, inputs);
+                    nodes.Add(new Node(act.Name, act, inputs, inShapes, inShapes[0], 0, 0, act.Name));
+                    break;
+                case ChannelShuffleLayer sh:
+                    RequireSingle(layer, inputs);
+                    Positive(sh.Name, "groups", sh.Groups);
+                    if (inShapes[0].Channels % sh.Groups != 0)
+                        throw new NetworkException(sh.Name, "groups", $"{inShapes[0].Channels} input channels do not split into {sh.Groups} groups");
+                    nodes.Add(new Node(sh.Name, sh, inputs, inShapes, inShapes[0], 0, 0, sh.Name));
+                    break;
+                case ChannelSliceLayer sl:
+                    RequireSingle(layer, inputs);
+                    Positive(sl.Name, "count", sl.Count);
+                    if (sl.Start < 0 || sl.Start + sl.Count > inShapes[0].Channels)
+                        throw new NetworkException(sl.Name, "start", $"channels [{sl.Start}, {sl.Start + sl.Count}) are not within the input's {inShapes[0].Channels}");
+                    nodes.Add(new Node(sl.Name, sl, inputs, inShapes, inShapes[0] with { Channels = sl.Count }, 0, 0, sl.Name));
+                    break;
+                case ScaleLayer sc:
+                    if (inputs.Count != 2)
+                        throw new NetworkException(sc.Name, "inputs", $"scale takes exactly two inputs (the map and the per-channel scales), got {inputs.Count}");
+                    if (inShapes[1] != new Shape(inShapes[0].Channels, 1, 1))
+                        throw new NetworkException(sc.Name, "inputs", $"the scales '{inputs[1]}' are {inShapes[1]}, expected {inShapes[0].Channels}x1x1 for the {inShapes[0]} input");
+                    // One multiply per element.
+                    nodes.Add(new Node(sc.Name, sc, inputs, inShapes, inShapes[0], 0, inShapes[0].Elements, sc.Name));
+                    break;
                 case DropoutLayer d:
                     RequireSingle(layer, inputs);
                     if (d.Ratio is < 0 or >= 1)
@@ -153,6 +190,29 @@ public sealed class Network
 
     public IEnumerable<Node> Convolutions => Nodes.Where(n => n.Op is ConvLayer);
 
+    /// <summary>
+    /// Whether the int8 path (quantizer, golden model, schedule, RTL) runs <paramref name="node"/>:
+    /// ungrouped convolutions, max pools, concats and the global average pool. The other operators
+    /// of the description (grouped and depthwise convs, add, activations, shuffle, slice, scale,
+    /// average pool) have shapes, parameters and MACs but no int8 implementation yet.
+    /// </summary>
+    public static bool RunsOnEngine(Node node) => node.Op switch
+    {
+        ConvLayer c => c.Groups == 1,
+        MaxPoolLayer or ConcatLayer or GlobalAvgPoolLayer => true,
+        _ => false,
+    };
+
+    /// <summary>Throws a <see cref="NetworkException"/> naming the first node the int8 path cannot run (<see cref="RunsOnEngine"/>).</summary>
+    public void RequireEngineOperators(string consumer)
+    {
+        var node = Nodes.FirstOrDefault(n => !RunsOnEngine(n));
+        if (node is null) return;
+        string what = node.Op is ConvLayer c ? $"a convolution with {c.Groups} groups" : $"a '{node.Op.Kind}' layer";
+        throw new NetworkException(node.Name, "type",
+            $"{consumer} runs ungrouped conv, maxpool, concat, gavgpool and Fire layers; {what} is described but not implemented in the int8 path yet");
+    }
+
     /// <summary>Same layers on a different input size (shapes re-inferred).</summary>
     public Network WithInput(Shape input) => new(Name, input, Layers, OutputSoftmax);
 
@@ -183,6 +243,9 @@ public sealed class Network
         Positive(c.Name, "outChannels", c.OutChannels);
         Positive(c.Name, "kernel", c.KernelSize);
         Positive(c.Name, "stride", c.Stride);
+        Positive(c.Name, "groups", c.Groups);
+        if (inShape.Channels % c.Groups != 0 || c.OutChannels % c.Groups != 0)
+            throw new NetworkException(c.Name, "groups", $"{inShape.Channels} input and {c.OutChannels} output channels must both split into {c.Groups} groups");
         // Padding may exceed the kernel: Caffe SqueezeNet 1.0 pads its 1x1 conv10 by 1.
         if (c.Padding < 0)
             throw new NetworkException(c.Name, "pad", $"padding must be non-negative, got {c.Padding}");
@@ -190,7 +253,7 @@ public sealed class Network
         int ow = OutputSize(inShape.Width, c.KernelSize, c.Stride, c.Padding, false);
         if (oh < 1 || ow < 1)
             throw new NetworkException(c.Name, "kernel", $"a {c.KernelSize}x{c.KernelSize} kernel with pad {c.Padding} does not fit the {inShape} input");
-        long weights = (long)c.OutChannels * inShape.Channels * c.KernelSize * c.KernelSize;
+        long weights = (long)c.OutChannels * (inShape.Channels / c.Groups) * c.KernelSize * c.KernelSize;
         var output = new Shape(c.OutChannels, oh, ow);
         long macs = weights * oh * ow;
         return new Node(c.Name, c, [input], [inShape], output, weights + c.OutChannels, macs, group);
@@ -207,6 +270,19 @@ public sealed class Network
         if (oh < 1 || ow < 1)
             throw new NetworkException(p.Name, "kernel", $"a {p.KernelSize}x{p.KernelSize} window does not fit the {inShape} input");
         return new Node(p.Name, p, [input], [inShape], inShape with { Height = oh, Width = ow }, 0, 0, p.Name);
+    }
+
+    private static Node MakeAvgPool(AvgPoolLayer a, string input, Shape inShape)
+    {
+        Positive(a.Name, "kernel", a.KernelSize);
+        Positive(a.Name, "stride", a.Stride);
+        if (a.Padding < 0 || 2 * a.Padding > a.KernelSize)
+            throw new NetworkException(a.Name, "pad", $"padding {a.Padding} must be in [0, kernel/2]");
+        int oh = OutputSize(inShape.Height, a.KernelSize, a.Stride, a.Padding, false);
+        int ow = OutputSize(inShape.Width, a.KernelSize, a.Stride, a.Padding, false);
+        if (oh < 1 || ow < 1)
+            throw new NetworkException(a.Name, "kernel", $"a {a.KernelSize}x{a.KernelSize} window does not fit the {inShape} input");
+        return new Node(a.Name, a, [input], [inShape], inShape with { Height = oh, Width = ow }, 0, 0, a.Name);
     }
 
     private static Node MakeConcat(ConcatLayer cat, string name, IReadOnlyList<string> inputs, IReadOnlyList<Shape> shapes, string group)

@@ -52,7 +52,14 @@ public static class NetworkJson
                 "concat" => Only(l, lname, new ConcatLayer(lname)),
                 "gavgpool" => Only(l, lname, new GlobalAvgPoolLayer(lname)),
                 "dropout" => Dropout(l, lname),
-                _ => throw new NetworkException(lname, "type", $"unknown layer type '{type}' (conv, maxpool, fire, concat, gavgpool, dropout)"),
+                "avgpool" => AvgPool(l, lname),
+                "add" => Add(l, lname),
+                "activation" => Activation(l, lname),
+                "shuffle" => Shuffle(l, lname),
+                "slice" => Slice(l, lname),
+                "scale" => Only(l, lname, new ScaleLayer(lname)),
+                _ => throw new NetworkException(lname, "type",
+                    $"unknown layer type '{type}' (conv, maxpool, fire, concat, gavgpool, dropout, avgpool, add, activation, shuffle, slice, scale)"),
             };
             if (l["inputs"] is JsonNode inputsNode)
             {
@@ -84,6 +91,22 @@ public static class NetworkJson
             {
                 case ConvLayer c:
                     o["out"] = c.OutChannels; o["kernel"] = c.KernelSize; o["stride"] = c.Stride; o["pad"] = c.Padding; o["relu"] = c.Relu;
+                    if (c.Groups != 1) o["groups"] = c.Groups;
+                    break;
+                case AvgPoolLayer a:
+                    o["kernel"] = a.KernelSize; o["stride"] = a.Stride; o["pad"] = a.Padding;
+                    break;
+                case AddLayer add:
+                    o["relu"] = add.Relu;
+                    break;
+                case ActivationLayer act:
+                    o["function"] = ActivationLayer.FunctionName(act.Function);
+                    break;
+                case ChannelShuffleLayer sh:
+                    o["groups"] = sh.Groups;
+                    break;
+                case ChannelSliceLayer sl:
+                    o["start"] = sl.Start; o["count"] = sl.Count;
                     break;
                 case MaxPoolLayer p:
                     o["kernel"] = p.KernelSize; o["stride"] = p.Stride; o["pad"] = p.Padding; o["ceil"] = p.CeilMode;
@@ -110,8 +133,44 @@ public static class NetworkJson
 
     private static ConvLayer Conv(JsonObject l, string n)
     {
-        Allow(l, n, "name", "type", "inputs", "inChannels", "out", "kernel", "stride", "pad", "relu");
-        return new ConvLayer(n, Req(l, n, "out"), Req(l, n, "kernel"), Opt(l, n, "stride") ?? 1, Opt(l, n, "pad") ?? 0, Bool(l, n, "relu") ?? true);
+        Allow(l, n, "name", "type", "inputs", "inChannels", "out", "kernel", "stride", "pad", "relu", "groups");
+        return new ConvLayer(n, Req(l, n, "out"), Req(l, n, "kernel"), Opt(l, n, "stride") ?? 1, Opt(l, n, "pad") ?? 0, Bool(l, n, "relu") ?? true)
+        {
+            Groups = Opt(l, n, "groups") ?? 1,
+        };
+    }
+
+    private static AvgPoolLayer AvgPool(JsonObject l, string n)
+    {
+        Allow(l, n, "name", "type", "inputs", "inChannels", "kernel", "stride", "pad");
+        return new AvgPoolLayer(n, Req(l, n, "kernel"), Req(l, n, "stride"), Opt(l, n, "pad") ?? 0);
+    }
+
+    private static AddLayer Add(JsonObject l, string n)
+    {
+        Allow(l, n, "name", "type", "inputs", "inChannels", "relu");
+        return new AddLayer(n, Bool(l, n, "relu") ?? false);
+    }
+
+    private static ActivationLayer Activation(JsonObject l, string n)
+    {
+        Allow(l, n, "name", "type", "inputs", "inChannels", "function");
+        string f = Str(l, n, "function") ?? throw new NetworkException(n, "function", "missing");
+        var kind = Enum.GetValues<ActivationKind>().Where(k => ActivationLayer.FunctionName(k) == f).Cast<ActivationKind?>().FirstOrDefault()
+            ?? throw new NetworkException(n, "function", $"unknown activation '{f}' (relu, relu6, hardsigmoid, hardswish)");
+        return new ActivationLayer(n, kind);
+    }
+
+    private static ChannelShuffleLayer Shuffle(JsonObject l, string n)
+    {
+        Allow(l, n, "name", "type", "inputs", "inChannels", "groups");
+        return new ChannelShuffleLayer(n, Req(l, n, "groups"));
+    }
+
+    private static ChannelSliceLayer Slice(JsonObject l, string n)
+    {
+        Allow(l, n, "name", "type", "inputs", "inChannels", "start", "count");
+        return new ChannelSliceLayer(n, Req(l, n, "start"), Req(l, n, "count"));
     }
 
     private static MaxPoolLayer Pool(JsonObject l, string n)

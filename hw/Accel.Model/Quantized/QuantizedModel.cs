@@ -35,6 +35,7 @@ public sealed class QuantizedModel
         IReadOnlyDictionary<string, QuantizedConv> convs,
         IReadOnlyDictionary<string, Requant> poolRequant)
     {
+        network.RequireEngineOperators("the int8 model");
         if (!tensorScales.ContainsKey(Networks.Network.InputName))
             throw new NetworkException(Networks.Network.InputName, "scale", "no input scale");
         foreach (var node in network.Nodes)

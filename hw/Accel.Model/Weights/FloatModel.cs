@@ -13,6 +13,7 @@ public sealed class FloatModel
 {
     public FloatModel(Networks.Network network, IReadOnlyDictionary<string, ConvWeights> weights)
     {
+        network.RequireEngineOperators("the float model");
         foreach (var node in network.Convolutions)
         {
             var conv = (ConvLayer)node.Op;
