@@ -142,8 +142,11 @@ public class LinkClientTests(ITestOutputHelper output)
     [Fact(Timeout = 20000)]
     public async Task ALostResponseIsRecoveredByOneRetryWithoutExecutingTwice()
     {
-        // The board's writes: 0 = HELLO's response, 1 = START's response (lost), 2 = START's cached response.
-        await using var h = new BoardHarness(new FakeBoardOptions(DramBytes: 4096), boardWrap: s => new LoseWrites(s, 2));
+        // The board's writes: 0 = WRITE_REG's response, 1 = HELLO's, 2 = START's (lost), 3 = START's cached response.
+        // Waits far above an in-memory answer even with the fault tests running alongside: a spurious
+        // resend of an earlier request would shift which write is lost.
+        var patient = new RetryPolicy(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), 5);
+        await using var h = new BoardHarness(new FakeBoardOptions(DramBytes: 4096), patient, boardWrap: s => new LoseWrites(s, 2));
         int starts = 0;
         h.Board.Engine = _ => CountingEngine(ref starts);
         await h.Commands.WriteRegisterAsync(Registers.ProgramBytes, 16);
