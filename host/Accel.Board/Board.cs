@@ -145,7 +145,7 @@ public sealed class Board : IAsyncDisposable, IDisposable
         await Commands.WriteMemoryAsync(model.Regions.Select(r => new MemoryBlock(checked((uint)r.Address), r.Bytes)).ToList(),
             (d, _) => progress?.Report(new TransferProgress(BoardStage.Weights, d, total)), ct).ConfigureAwait(false);
         long regionBytes = model.Regions.Sum(r => (long)r.Bytes.Length);
-        var words = model.ParameterWords.ToList();
+        var words = model.ParameterWords;
         var wordEnds = new long[words.Count + 1];
         for (int i = 0; i < words.Count; i++) wordEnds[i + 1] = wordEnds[i] + words[i].Length;
         await Commands.WriteParametersAsync(words, n => progress?.Report(new TransferProgress(BoardStage.Weights, regionBytes + wordEnds[n], total)), ct)

@@ -71,11 +71,8 @@ public sealed class LinkClient : IDisposable, IAsyncDisposable
 
     public long BytesReceived { get; private set; }
 
-    /// <summary>
-    /// Sends a request and returns its response (whatever its status). <paramref name="maxAttempts"/>
-    /// lowers the policy's attempts for this request (a caller that can re-split its request).
-    /// </summary>
-    public async Task<Frame> TransactAsync(Command command, byte[] payload, CancellationToken cancellationToken = default, int? maxAttempts = null)
+    /// <summary>Sends a request and returns its response (whatever its status).</summary>
+    public async Task<Frame> TransactAsync(Command command, byte[] payload, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         if (payload.Length > Protocol.MaxPayload)
@@ -89,7 +86,7 @@ public sealed class LinkClient : IDisposable, IAsyncDisposable
             var wire = FrameEncoder.Encode(Frame.Request(command, seq, payload));
             Requests++;
             var started = Stopwatch.StartNew();
-            int attempts = Math.Clamp(maxAttempts ?? Policy.MaxAttempts, 1, Policy.MaxAttempts);
+            int attempts = Policy.MaxAttempts;
             for (int attempt = 1; attempt <= attempts; attempt++)
             {
                 Attempts++;
@@ -179,10 +176,11 @@ public sealed class LinkClient : IDisposable, IAsyncDisposable
                 if (progressed) continue;
 
                 var left = Policy.TimeoutFor(oldest.Attempts) - oldestSince.Elapsed;
-                if (left > TimeSpan.Zero &&
-                    await ReadFramesAsync(left, () => $"the responses to {outstanding.Count} {command} requests", cancellationToken).ConfigureAwait(false))
+                if (left > TimeSpan.Zero)
+                {
+                    await ReadFramesAsync(left, () => $"the responses to {outstanding.Count} {command} requests", cancellationToken).ConfigureAwait(false);
                     continue;
-                if (left > TimeSpan.Zero) continue;
+                }
 
                 // The oldest request's wait ran out.
                 if (oldest.Attempts < oldest.MaxAttempts)
