@@ -6,16 +6,43 @@ using Google.Protobuf;
 
 namespace Accel.Onnx;
 
+/// <summary>A network read from ONNX with its float conv weights, before any executor checks what it can run.</summary>
+public sealed record ImportedNetwork(Network Network, IReadOnlyDictionary<string, ConvWeights> Weights);
+
 /// <summary>
-/// Reads standard ONNX files (the SqueezeNet operator subset) into the network model with float
-/// weights. Conv+Relu pairs become convolutions with a fused ReLU, squeeze/expand/concat patterns
-/// become Fire modules, and layers are named the way <see cref="BuiltinNetworks"/> names them, so an
-/// imported SqueezeNet equals the built-in description layer for layer.
+/// Reads standard ONNX files into the network model with float weights: the SqueezeNet operators
+/// plus the compact-network ones (grouped and depthwise Conv with BatchNormalization folded in, Add,
+/// Clip as ReLU6, HardSigmoid, HardSwish, AveragePool, Split, Slice, the Reshape-Transpose-Reshape
+/// channel shuffle, and Mul as squeeze-and-excitation scaling). Conv+Relu pairs become convolutions
+/// with a fused ReLU, squeeze/expand/concat patterns become Fire modules, and layers are named the
+/// way <see cref="BuiltinNetworks"/> names them, so an imported SqueezeNet equals the built-in
+/// description layer for layer. docs/formats.md lists the supported operators and patterns.
 /// </summary>
 public static class OnnxImporter
 {
     /// <summary>Imports an ONNX file; the network is named after the file (without extension).</summary>
-    public static FloatModel Load(string path)
+    public static FloatModel Load(string path) => ToFloatModel(Import(path));
+
+    /// <summary>Imports an ONNX model held in memory. <paramref name="fileName"/> is used in messages.</summary>
+    public static FloatModel Load(byte[] bytes, string networkName, string? fileName = null) =>
+        ToFloatModel(Import(bytes, networkName, fileName));
+
+    /// <summary>Imports an ONNX model from a stream.</summary>
+    public static FloatModel Load(Stream stream, string networkName, string? fileName = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return Load(copy.ToArray(), networkName, fileName);
+    }
+
+    private static FloatModel ToFloatModel(ImportedNetwork imported) => new(imported.Network, imported.Weights);
+
+    /// <summary>
+    /// The network and weights of an ONNX file without building a <see cref="FloatModel"/>, for
+    /// structure-only uses (`accel info`) of operators an executor may not run yet.
+    /// </summary>
+    public static ImportedNetwork Import(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         string file = Path.GetFileName(path);
@@ -27,11 +54,11 @@ public static class OnnxImporter
         {
             throw new OnnxImportException($"{file}: cannot read the file: {e.Message}", e);
         }
-        return Load(bytes, Path.GetFileNameWithoutExtension(path), file);
+        return Import(bytes, Path.GetFileNameWithoutExtension(path), file);
     }
 
-    /// <summary>Imports an ONNX model held in memory. <paramref name="fileName"/> is used in messages.</summary>
-    public static FloatModel Load(byte[] bytes, string networkName, string? fileName = null)
+    /// <summary>The network and weights of an ONNX model held in memory (see <see cref="Import(string)"/>).</summary>
+    public static ImportedNetwork Import(byte[] bytes, string networkName, string? fileName = null)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         string file = fileName ?? networkName + ".onnx";
@@ -42,15 +69,6 @@ public static class OnnxImporter
             throw new OnnxImportException($"{file}: not a readable ONNX model (truncated or not protobuf): {e.Message}", e);
         }
         return new Builder(file, networkName, model).Build();
-    }
-
-    /// <summary>Imports an ONNX model from a stream.</summary>
-    public static FloatModel Load(Stream stream, string networkName, string? fileName = null)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return Load(copy.ToArray(), networkName, fileName);
     }
 
     /// <summary>Decodes a float32 (or float16/double) TensorProto's values, e.g. an ONNX test-data file.</summary>
@@ -126,7 +144,12 @@ public static class OnnxImporter
         }
     }
 
-    private enum OpKind { Input, Conv, MaxPool, GlobalAvgPool, Concat, Dropout }
+    private enum OpKind
+    {
+        Input, Conv, MaxPool, GlobalAvgPool, Concat, Dropout, AvgPool, Add, Activation, Shuffle, Slice, Scale,
+        // Intermediate 5-D tensors of a channel shuffle: [1, g, C/g, H, W] and its transpose [1, C/g, g, H, W].
+        GroupedView, TransposedView,
+    }
 
     /// <summary>One value-producing operation of the imported graph, before naming and Fire grouping.</summary>
     private sealed class Op
@@ -136,10 +159,14 @@ public static class OnnxImporter
         public required Shape Shape;
         public required int Order;
         public string NodeName = "";
-        // Conv
-        public int OutChannels, Kernel, Stride = 1, Padding;
+        // Conv (Relu also for Add); Groups also for the shuffle and its views.
+        public int OutChannels, Kernel, Stride = 1, Padding, Groups = 1;
         public bool Relu;
         public ConvWeights? Weights;
+        // Activation
+        public ActivationKind Function;
+        // Slice
+        public int Start, Count;
         // MaxPool
         public bool CeilMode;
         // Dropout
@@ -167,7 +194,7 @@ public static class OnnxImporter
         private OnnxImportException NodeError(NodeProto n, int index, string message) =>
             Error($"node '{NodeLabel(n, index)}' ({n.OpType}): {message}");
 
-        public FloatModel Build()
+        public ImportedNetwork Build()
         {
             var graph = model.Graph;
             if (graph is null || graph.Node.Count == 0)
@@ -194,6 +221,8 @@ public static class OnnxImporter
                 throw Error($"graph output '{outName}' is not produced by any supported node");
             if (output.Kind == OpKind.Input)
                 throw Error("the graph output is its input: there is nothing to import");
+            if (IsView(output))
+                throw Error($"graph output '{outName}' is the 5-D output of node '{output.NodeName}', an unfinished channel shuffle ({ShufflePattern})");
 
             return Assemble(inputOp, output);
         }
@@ -220,12 +249,17 @@ public static class OnnxImporter
             return new Shape(Dim(1, "channel count"), Dim(2, "height"), Dim(3, "width"));
         }
 
-        private Op Value(NodeProto n, int index, int input)
+        private Op Value(NodeProto n, int index, int input, bool allowView = false)
         {
             if (input >= n.Input.Count || n.Input[input].Length == 0)
                 throw NodeError(n, index, $"input {input} is missing");
             string name = n.Input[input];
-            if (_values.TryGetValue(name, out var op)) return op;
+            if (_values.TryGetValue(name, out var op))
+            {
+                if (!allowView && IsView(op))
+                    throw NodeError(n, index, $"input '{name}' is the 5-D output of node '{op.NodeName}', which is only supported inside a channel shuffle ({ShufflePattern})");
+                return op;
+            }
             if (_constants.ContainsKey(name))
                 throw NodeError(n, index, $"input '{name}' is a constant; only weights and biases of Conv may be constants");
             throw NodeError(n, index, $"input '{name}' is not produced by an earlier node (the graph must be in topological order)");
@@ -239,12 +273,27 @@ public static class OnnxImporter
                 : throw NodeError(n, index, $"{what} '{n.Input[input]}' must be an initializer or Constant");
         }
 
+        private const string ShufflePattern = "Reshape [1,g,C/g,H,W] -> Transpose perm [0,2,1,3,4] -> Reshape [1,C,H,W]";
+
+        private static bool IsView(Op op) => op.Kind is OpKind.GroupedView or OpKind.TransposedView;
+
+        private bool IsConstant(NodeProto n, int input) =>
+            input < n.Input.Count && n.Input[input].Length > 0 && _constants.ContainsKey(n.Input[input]);
+
+        /// <summary>Whether the tensor is read once, by the node at hand, so the op producing it may absorb that node.</summary>
+        private bool SingleUse(string tensor) => _tensorConsumers.GetValueOrDefault(tensor) == 1 && !_graphOutputs.Contains(tensor);
+
         private void Define(NodeProto n, int index, Op op)
         {
             if (n.Output.Count == 0 || n.Output[0].Length == 0)
                 throw NodeError(n, index, "has no output");
             op.NodeName = NodeLabel(n, index);
             _values[n.Output[0]] = op;
+            RequireUnusedExtraOutputs(n, index);
+        }
+
+        private void RequireUnusedExtraOutputs(NodeProto n, int index)
+        {
             for (int i = 1; i < n.Output.Count; i++)
                 if (n.Output[i].Length > 0 && (_tensorConsumers.ContainsKey(n.Output[i]) || _graphOutputs.Contains(n.Output[i])))
                     throw NodeError(n, index, $"output {i} ('{n.Output[i]}') is used, which is not supported");
@@ -274,6 +323,34 @@ public static class OnnxImporter
             if (a.Type is not (0 or 7)) throw NodeError(n, index, $"attribute '{name}' must be a list of integers");
             return a.Ints.ToArray();
         }
+
+        private float Float(NodeProto n, int index, string name, float fallback)
+        {
+            var a = Attr(n, name);
+            if (a is null) return fallback;
+            if (a.Type is not (0 or 1)) throw NodeError(n, index, $"attribute '{name}' must be a float");
+            return a.F;
+        }
+
+        /// <summary>An optional constant integer input (Split sizes, Slice starts...), or null when the input is absent.</summary>
+        private long[]? ConstantInts(NodeProto n, int index, int input, string what)
+        {
+            if (input >= n.Input.Count || n.Input[input].Length == 0) return null;
+            var t = Constant(n, index, input, what);
+            if (t.DataType is not (6 or 7))
+                throw NodeError(n, index, $"{what} '{t.Name}' must be an int32 or int64 tensor, got data type {t.DataType}");
+            return TensorToInts(t);
+        }
+
+        /// <summary>An optional constant scalar float input (Clip's min and max), or null when the input is absent.</summary>
+        private float? ConstantScalar(NodeProto n, int index, int input, string what)
+        {
+            if (input >= n.Input.Count || n.Input[input].Length == 0) return null;
+            var values = TensorToFloats(Constant(n, index, input, what), m => NodeError(n, index, m));
+            return values.Length == 1 ? values[0] : throw NodeError(n, index, $"{what} must be a single value, got {values.Length}");
+        }
+
+        private static string Show(float v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
         private string Str(NodeProto n, string name, string fallback)
         {
@@ -328,13 +405,68 @@ public static class OnnxImporter
                     break;
                 case "Relu":
                 {
+                    // Fused into the Conv or Add it follows when nothing else reads their output; else its own layer.
                     var src = Value(n, index, 0);
-                    if (src.Kind != OpKind.Conv || src.Relu)
-                        throw NodeError(n, index, "Relu is only supported directly after a Conv");
-                    if (_tensorConsumers.GetValueOrDefault(n.Input[0]) != 1 || _graphOutputs.Contains(n.Input[0]))
-                        throw NodeError(n, index, $"the Conv output '{n.Input[0]}' is also used without the Relu, which cannot be fused");
-                    src.Relu = true;
-                    Alias(n, index, src);
+                    if (src.Kind is OpKind.Conv or OpKind.Add && !src.Relu && SingleUse(n.Input[0]))
+                    {
+                        src.Relu = true;
+                        Alias(n, index, src);
+                    }
+                    else Activation(n, index, src, ActivationKind.Relu);
+                    break;
+                }
+                case "Clip":
+                {
+                    var src = Value(n, index, 0);
+                    // Bounds are attributes before opset 11 and optional constant inputs from then on.
+                    float? min = Attr(n, "min") is null ? ConstantScalar(n, index, 1, "min") : Float(n, index, "min", 0);
+                    float? max = Attr(n, "max") is null ? ConstantScalar(n, index, 2, "max") : Float(n, index, "max", 0);
+                    if (min != 0 || max != 6)
+                        throw NodeError(n, index, $"Clip to [{(min is float lo ? Show(lo) : "none")}, {(max is float hi ? Show(hi) : "none")}] is not supported; only [0, 6] (ReLU6)");
+                    Activation(n, index, src, ActivationKind.Relu6);
+                    break;
+                }
+                case "HardSigmoid":
+                {
+                    var src = Value(n, index, 0);
+                    float alpha = Float(n, index, "alpha", 0.2f), beta = Float(n, index, "beta", 0.5f);
+                    // ONNX's defaults (0.2, 0.5) are not PyTorch's hardsigmoid, clamp(x + 3, 0, 6) / 6, which the int8 tables use.
+                    if (Math.Abs(alpha - 1.0 / 6) > 1e-6 || beta != 0.5f)
+                        throw NodeError(n, index, $"alpha = {Show(alpha)}, beta = {Show(beta)} is not supported; only PyTorch's hardsigmoid (alpha = 1/6, beta = 0.5)");
+                    Activation(n, index, src, ActivationKind.HardSigmoid);
+                    break;
+                }
+                case "HardSwish":
+                    Activation(n, index, Value(n, index, 0), ActivationKind.HardSwish);
+                    break;
+                case "BatchNormalization":
+                    FoldBatchNorm(n, index);
+                    break;
+                case "Add":
+                {
+                    RequireTwoMaps(n, index, "only the sum of two feature maps of the same shape is supported");
+                    var (a, b) = (Value(n, index, 0), Value(n, index, 1));
+                    if (a.Shape != b.Shape)
+                        throw NodeError(n, index, $"inputs of {a.Shape} and {b.Shape} differ; only the sum of two feature maps of the same shape is supported (no broadcasting)");
+                    Define(n, index, new Op { Kind = OpKind.Add, Inputs = [a, b], Order = _order++, Shape = a.Shape });
+                    break;
+                }
+                case "Mul":
+                    ConvertMul(n, index);
+                    break;
+                case "Split":
+                    ConvertSplit(n, index);
+                    break;
+                case "Slice":
+                    ConvertSlice(n, index);
+                    break;
+                case "Transpose":
+                {
+                    var src = Value(n, index, 0, allowView: true);
+                    var perm = Ints(n, index, "perm");
+                    if (src.Kind != OpKind.GroupedView || perm is null || !perm.SequenceEqual([0L, 2, 1, 3, 4]))
+                        throw NodeError(n, index, $"Transpose{(perm is null ? "" : " perm " + Show(perm))} of a {(IsView(src) ? "5-D tensor" : src.Shape + " map")} is not supported; Transpose is only supported inside a channel shuffle ({ShufflePattern})");
+                    Define(n, index, new Op { Kind = OpKind.TransposedView, Inputs = src.Inputs, Order = _order++, Groups = src.Groups, Shape = src.Shape });
                     break;
                 }
                 case "MaxPool":
@@ -359,11 +491,29 @@ public static class OnnxImporter
                 case "AveragePool":
                 {
                     var src = Value(n, index, 0);
-                    var kernel = Ints(n, index, "kernel_shape");
-                    var (k, _, p) = Window(n, index, kernel, "only square kernels are supported");
-                    if (k != src.Shape.Height || k != src.Shape.Width || p != 0)
-                        throw Unsupported(n, index, "kernel_shape", Show(kernel!), $"AveragePool is only supported over the whole {src.Shape.Height}x{src.Shape.Width} feature map without padding");
-                    Define(n, index, new Op { Kind = OpKind.GlobalAvgPool, Inputs = [src], Order = _order++, Shape = src.Shape with { Height = 1, Width = 1 } });
+                    var (k, s, p) = Window(n, index, Ints(n, index, "kernel_shape"), "only square kernels are supported");
+                    if (k == src.Shape.Height && k == src.Shape.Width && p == 0)
+                    {
+                        // One window over the whole map: the global average pool SqueezeNet exports use.
+                        Define(n, index, new Op { Kind = OpKind.GlobalAvgPool, Inputs = [src], Order = _order++, Shape = src.Shape with { Height = 1, Width = 1 } });
+                        break;
+                    }
+                    if (2 * p > k) throw Unsupported(n, index, "pads", p.ToString(), "padding must be at most half the kernel");
+                    // Both attributes only matter when they change a window: padded taps, or a window started in the padding.
+                    long includePad = Int(n, index, "count_include_pad", 0);
+                    if (includePad != 0 && p > 0)
+                        throw Unsupported(n, index, "count_include_pad", includePad.ToString(), "padded taps are never counted in the average; export with count_include_pad=False");
+                    int oh = Network.OutputSize(src.Shape.Height, k, s, p, false);
+                    int ow = Network.OutputSize(src.Shape.Width, k, s, p, false);
+                    long ceil = Int(n, index, "ceil_mode", 0);
+                    if (ceil != 0 && (Network.OutputSize(src.Shape.Height, k, s, p, true) != oh || Network.OutputSize(src.Shape.Width, k, s, p, true) != ow))
+                        throw Unsupported(n, index, "ceil_mode", ceil.ToString(), "average pooling places its windows in floor mode");
+                    if (oh < 1 || ow < 1) throw NodeError(n, index, $"a {k}x{k} window does not fit the {src.Shape} input");
+                    Define(n, index, new Op
+                    {
+                        Kind = OpKind.AvgPool, Inputs = [src], Order = _order++, Kernel = k, Stride = s, Padding = p,
+                        Shape = src.Shape with { Height = oh, Width = ow },
+                    });
                     break;
                 }
                 case "GlobalAveragePool":
@@ -409,27 +559,19 @@ public static class OnnxImporter
                     Alias(n, index, Value(n, index, 0));
                     break;
                 case "Flatten":
-                case "Reshape":
                 {
                     var src = Value(n, index, 0);
                     if (src.Shape.Height != 1 || src.Shape.Width != 1)
                         throw NodeError(n, index, $"only supported on a Cx1x1 tail, but its input is {src.Shape}");
-                    if (n.OpType == "Flatten")
-                    {
-                        long axis = Int(n, index, "axis", 1);
-                        if (axis != 1) throw Unsupported(n, index, "axis", axis.ToString(), "only 1 is supported");
-                    }
-                    else if (n.Input.Count > 1 && _constants.TryGetValue(n.Input[1], out var shapeTensor))
-                    {
-                        var target = TensorToInts(shapeTensor);
-                        long known = target.Where(d => d > 0).Aggregate(1L, (a, b) => a * b);
-                        if (target.Length > 0 && (target[0] is not (1 or 0 or -1) || (target.All(d => d > 0) && known != src.Shape.Channels)))
-                            throw NodeError(n, index, $"reshape to {Show(target)} is not supported (only [1,C] style reshapes of the Cx1x1 tail)");
-                    }
+                    long axis = Int(n, index, "axis", 1);
+                    if (axis != 1) throw Unsupported(n, index, "axis", axis.ToString(), "only 1 is supported");
                     _flattened = true;
                     Alias(n, index, src);
                     break;
                 }
+                case "Reshape":
+                    ConvertReshape(n, index);
+                    break;
                 case "Softmax":
                 {
                     var src = Value(n, index, 0);
@@ -446,22 +588,249 @@ public static class OnnxImporter
             }
         }
 
+        private void Activation(NodeProto n, int index, Op src, ActivationKind function) =>
+            Define(n, index, new Op { Kind = OpKind.Activation, Inputs = [src], Order = _order++, Shape = src.Shape, Function = function });
+
+        /// <summary>Add and Mul take exactly two feature maps; a constant operand (bias, broadcast factor) has no layer.</summary>
+        private void RequireTwoMaps(NodeProto n, int index, string supported)
+        {
+            if (n.Input.Count != 2) throw NodeError(n, index, $"needs exactly two inputs, got {n.Input.Count}");
+            for (int i = 0; i < 2; i++)
+                if (IsConstant(n, i))
+                    throw NodeError(n, index, $"input '{n.Input[i]}' is a constant, which is not supported; {supported}");
+        }
+
+        /// <summary>
+        /// Folds an inference BatchNormalization into the Conv before it (how PyTorch exports look
+        /// unless fused at export): per output channel, weights times gamma / sqrt(var + eps), and
+        /// bias (b - mean) times that plus beta.
+        /// </summary>
+        private void FoldBatchNorm(NodeProto n, int index)
+        {
+            var src = Value(n, index, 0);
+            long training = Int(n, index, "training_mode", 0);
+            if (training != 0) throw Unsupported(n, index, "training_mode", training.ToString(), "only inference");
+            if (src.Kind != OpKind.Conv || src.Relu || !SingleUse(n.Input[0]))
+                throw NodeError(n, index, "BatchNormalization is only supported directly after a Conv whose output nothing else reads (it is folded into the Conv's weights and bias)");
+            RequireUnusedExtraOutputs(n, index);
+            double epsilon = Float(n, index, "epsilon", 1e-5f);
+            int channels = src.OutChannels;
+            float[] Parameter(int input, string what)
+            {
+                var v = TensorToFloats(Constant(n, index, input, what), m => NodeError(n, index, m));
+                return v.Length == channels ? v : throw NodeError(n, index, $"{what} has {v.Length} values, expected {channels}");
+            }
+            var (gamma, beta, mean, variance) = (Parameter(1, "scale"), Parameter(2, "bias"), Parameter(3, "mean"), Parameter(4, "variance"));
+            var weights = src.Weights!.Weights.ToArray();
+            var bias = src.Weights.Bias.ToArray();
+            int perChannel = weights.Length / channels;
+            for (int c = 0; c < channels; c++)
+            {
+                if (variance[c] + epsilon <= 0)
+                    throw NodeError(n, index, $"variance {Show(variance[c])} of channel {c} plus epsilon is not positive");
+                double factor = gamma[c] / Math.Sqrt(variance[c] + epsilon);
+                for (int i = c * perChannel; i < (c + 1) * perChannel; i++) weights[i] = (float)(weights[i] * factor);
+                bias[c] = (float)((bias[c] - mean[c]) * factor + beta[c]);
+            }
+            src.Weights = new ConvWeights(weights, bias);
+            Alias(n, index, src);
+        }
+
+        /// <summary>
+        /// Mul of a CxHxW map and a Cx1x1 gate (either order) is squeeze-and-excitation scaling;
+        /// x * HardSigmoid(x) is hard-swish as exported before opset 14.
+        /// </summary>
+        private void ConvertMul(NodeProto n, int index)
+        {
+            const string supported = "only a CxHxW map times Cx1x1 per-channel scales (squeeze-and-excitation) or x * HardSigmoid(x) (hard-swish)";
+            RequireTwoMaps(n, index, supported);
+            var (a, b) = (Value(n, index, 0), Value(n, index, 1));
+            bool HardSigmoidOf(Op gate, int gateInput, Op x) =>
+                gate.Kind == OpKind.Activation && gate.Function == ActivationKind.HardSigmoid && gate.Inputs[0] == x && SingleUse(n.Input[gateInput]);
+            if (HardSigmoidOf(b, 1, a)) { Activation(n, index, a, ActivationKind.HardSwish); return; }
+            if (HardSigmoidOf(a, 0, b)) { Activation(n, index, b, ActivationKind.HardSwish); return; }
+            Op map, gate;
+            if (b.Shape == new Shape(a.Shape.Channels, 1, 1)) (map, gate) = (a, b);
+            else if (a.Shape == new Shape(b.Shape.Channels, 1, 1)) (map, gate) = (b, a);
+            else throw NodeError(n, index, $"Mul of a {a.Shape} and a {b.Shape} tensor is not supported; {supported}");
+            Define(n, index, new Op { Kind = OpKind.Scale, Inputs = [map, gate], Order = _order++, Shape = map.Shape });
+        }
+
+        /// <summary>A channel Split: one slice per output, sizes from the attribute (opset &lt; 13), the input (13+) or equal parts.</summary>
+        private void ConvertSplit(NodeProto n, int index)
+        {
+            var src = Value(n, index, 0);
+            long axis = Int(n, index, "axis", 0);
+            if (axis is not (1 or -3)) throw Unsupported(n, index, "axis", axis.ToString(), "only channel splits (axis 1) are supported");
+            int channels = src.Shape.Channels, parts = n.Output.Count;
+            if (parts == 0) throw NodeError(n, index, "has no output");
+            long numOutputs = Int(n, index, "num_outputs", parts);
+            if (numOutputs != parts) throw NodeError(n, index, $"num_outputs = {numOutputs} but the node has {parts} outputs");
+            var sizes = Ints(n, index, "split") ?? ConstantInts(n, index, 1, "split");
+            if (sizes is null)
+            {
+                // Opset 18's rule, which also covers the even split of earlier opsets: equal parts, the last one smaller.
+                long chunk = (channels + parts - 1) / parts;
+                sizes = Enumerable.Range(0, parts).Select(i => i < parts - 1 ? chunk : channels - chunk * (parts - 1)).ToArray();
+            }
+            if (sizes.Length != parts)
+                throw NodeError(n, index, $"split {Show(sizes)} has {sizes.Length} sizes but the node has {parts} outputs");
+            if (sizes.Any(v => v < 1) || sizes.Sum() != channels)
+                throw NodeError(n, index, $"split {Show(sizes)} does not divide the {channels} channels of the {src.Shape} input into non-empty parts");
+            int start = 0;
+            for (int i = 0; i < parts; i++)
+            {
+                int count = (int)sizes[i];
+                if (n.Output[i].Length > 0)
+                    _values[n.Output[i]] = new Op
+                    {
+                        Kind = OpKind.Slice, Inputs = [src], Order = _order++, NodeName = NodeLabel(n, index), Start = start, Count = count,
+                        Shape = src.Shape with { Channels = count },
+                    };
+                start += count;
+            }
+        }
+
+        /// <summary>Slice along channels with step 1 (other axes untouched); starts and ends are constant inputs, or attributes before opset 10.</summary>
+        private void ConvertSlice(NodeProto n, int index)
+        {
+            var src = Value(n, index, 0);
+            long[]? starts, ends, axes, steps = null;
+            if (n.Input.Count > 1)
+            {
+                starts = ConstantInts(n, index, 1, "starts");
+                ends = ConstantInts(n, index, 2, "ends");
+                axes = ConstantInts(n, index, 3, "axes");
+                steps = ConstantInts(n, index, 4, "steps");
+            }
+            else (starts, ends, axes) = (Ints(n, index, "starts"), Ints(n, index, "ends"), Ints(n, index, "axes"));
+            if (starts is null || ends is null) throw NodeError(n, index, "needs starts and ends");
+            axes ??= Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
+            if (ends.Length != starts.Length || axes.Length != starts.Length || (steps is not null && steps.Length != starts.Length))
+                throw NodeError(n, index, $"starts {Show(starts)}, ends {Show(ends)}, axes {Show(axes)} differ in length");
+            long[] dims = [1, src.Shape.Channels, src.Shape.Height, src.Shape.Width];
+            long first = 0, end = src.Shape.Channels;
+            for (int i = 0; i < starts.Length; i++)
+            {
+                long axis = axes[i] < 0 ? axes[i] + 4 : axes[i];
+                if (axis is < 0 or > 3) throw NodeError(n, index, $"axis {axes[i]} is outside the 4-D input");
+                long step = steps?[i] ?? 1;
+                if (step != 1) throw NodeError(n, index, $"step {step} on axis {axis} is not supported; only step 1");
+                long d = dims[axis];
+                long from = Math.Clamp(starts[i] < 0 ? starts[i] + d : starts[i], 0, d);
+                long to = Math.Clamp(ends[i] < 0 ? ends[i] + d : ends[i], 0, d);
+                if (axis == 1) (first, end) = (from, to);
+                else if (from != 0 || to != d)
+                    throw NodeError(n, index, $"slicing axis {axis} to [{from}, {to}) is not supported; only channel slices (axis 1)");
+            }
+            if (end <= first)
+                throw NodeError(n, index, $"channels [{first}, {end}) of the {src.Shape} input are empty");
+            if (first == 0 && end == src.Shape.Channels) { Alias(n, index, src); return; }
+            Define(n, index, new Op
+            {
+                Kind = OpKind.Slice, Inputs = [src], Order = _order++, Start = (int)first, Count = (int)(end - first),
+                Shape = src.Shape with { Channels = (int)(end - first) },
+            });
+        }
+
+        /// <summary>
+        /// Reshape is a step of the channel shuffle (<see cref="ShufflePattern"/>, recognised by its
+        /// constant shapes), a no-op to the same [1,C,H,W], or the [1,C] flatten of a Cx1x1 tail.
+        /// </summary>
+        private void ConvertReshape(NodeProto n, int index)
+        {
+            var src = Value(n, index, 0, allowView: true);
+            var shape = src.Shape;
+            long[]? target = n.Input.Count > 1 && _constants.TryGetValue(n.Input[1], out var shapeTensor) ? TensorToInts(shapeTensor) : null;
+            long[] srcDims = src.Kind switch
+            {
+                OpKind.GroupedView => [1, src.Groups, shape.Channels / src.Groups, shape.Height, shape.Width],
+                OpKind.TransposedView => [1, shape.Channels / src.Groups, src.Groups, shape.Height, shape.Width],
+                _ => [1, shape.Channels, shape.Height, shape.Width],
+            };
+            var dims = target is null ? null : ResolveShape(n, index, srcDims, target, Int(n, index, "allowzero", 0) != 0);
+            long[] map = [1, shape.Channels, shape.Height, shape.Width];
+            string to = dims is null ? "a computed shape" : Show(dims);
+            switch (src.Kind)
+            {
+                case OpKind.TransposedView:
+                    if (dims is null || !dims.SequenceEqual(map))
+                        throw NodeError(n, index, $"reshape of the transposed channel groups to {to} is not supported; a channel shuffle ends with Reshape {Show(map)} ({ShufflePattern})");
+                    Define(n, index, new Op { Kind = OpKind.Shuffle, Inputs = src.Inputs, Order = _order++, Groups = src.Groups, Shape = shape });
+                    return;
+                case OpKind.GroupedView:
+                    throw NodeError(n, index, $"reshape of the 5-D output of node '{src.NodeName}' to {to} is not supported; it is only supported inside a channel shuffle ({ShufflePattern})");
+            }
+            if (dims is { Length: 5 })
+            {
+                if (dims[0] != 1 || dims[3] != shape.Height || dims[4] != shape.Width)
+                    throw NodeError(n, index, $"reshape of a {shape} map to {to} is not supported; a channel shuffle starts with Reshape [1,g,C/g,H,W] ({ShufflePattern})");
+                Define(n, index, new Op { Kind = OpKind.GroupedView, Inputs = [src], Order = _order++, Groups = (int)dims[1], Shape = shape });
+                return;
+            }
+            if (dims is not null && dims.SequenceEqual(map)) { Alias(n, index, src); return; }
+            if (shape.Height != 1 || shape.Width != 1 || (dims is not null && (dims.Length != 2 || dims[0] != 1)))
+                throw NodeError(n, index, $"reshape of a {shape} map to {to} is not supported; only a channel shuffle ({ShufflePattern}) or the [1,C] flatten of a Cx1x1 tail");
+            _flattened = true;
+            Alias(n, index, src);
+        }
+
+        /// <summary>ONNX Reshape's target: 0 copies the input dimension (unless allowzero), one -1 takes what is left.</summary>
+        private long[] ResolveShape(NodeProto n, int index, long[] input, long[] target, bool allowZero)
+        {
+            long total = input.Aggregate(1L, (a, b) => a * b);
+            var dims = new long[target.Length];
+            int inferred = -1;
+            long known = 1;
+            for (int i = 0; i < target.Length; i++)
+            {
+                if (target[i] == -1)
+                {
+                    if (inferred >= 0) throw NodeError(n, index, $"shape {Show(target)} has more than one -1");
+                    inferred = i;
+                    continue;
+                }
+                if (target[i] < 0) throw NodeError(n, index, $"shape {Show(target)} has a negative dimension");
+                if (target[i] == 0 && !allowZero)
+                {
+                    if (i >= input.Length) throw NodeError(n, index, $"shape {Show(target)} copies dimension {i} (0), which the {input.Length}-D input lacks");
+                    dims[i] = input[i];
+                }
+                else dims[i] = target[i];
+                known *= dims[i];
+            }
+            if (inferred >= 0)
+            {
+                if (known == 0 || total % known != 0)
+                    throw NodeError(n, index, $"shape {Show(target)} does not fit the {total} elements of the input {Show(input)}");
+                dims[inferred] = total / known;
+            }
+            else if (known != total)
+                throw NodeError(n, index, $"shape {Show(target)} holds {known} elements but the input {Show(input)} has {total}");
+            return dims;
+        }
+
         private void ConvertConv(NodeProto n, int index)
         {
             var src = Value(n, index, 0);
             long group = Int(n, index, "group", 1);
-            if (group != 1) throw Unsupported(n, index, "group", group.ToString(), "only group 1");
+            if (group < 1 || group > src.Shape.Channels)
+                throw Unsupported(n, index, "group", group.ToString(), $"must be in [1, {src.Shape.Channels}], the input channels");
             var wt = Constant(n, index, 1, "weight");
             var dims = wt.Dims.ToArray();
             if (dims.Length != 4)
-                throw NodeError(n, index, $"weight '{wt.Name}' must be 4-D [Cout,Cin,K,K], got {Show(dims)}");
+                throw NodeError(n, index, $"weight '{wt.Name}' must be 4-D [Cout,Cin/group,K,K], got {Show(dims)}");
             var kernelShape = Ints(n, index, "kernel_shape") ?? [dims[2], dims[3]];
             if (kernelShape.Length != 2 || kernelShape[0] != dims[2] || kernelShape[1] != dims[3])
                 throw Unsupported(n, index, "kernel_shape", Show(kernelShape), $"must match the weight shape {Show(dims)}");
             var (k, s, p) = Window(n, index, kernelShape, "only square kernels are supported");
-            if (dims[1] != src.Shape.Channels)
-                throw NodeError(n, index, $"weight '{wt.Name}' expects {dims[1]} input channels but the input is {src.Shape}");
+            if (dims[1] * group != src.Shape.Channels)
+                throw NodeError(n, index, group == 1
+                    ? $"weight '{wt.Name}' expects {dims[1]} input channels but the input is {src.Shape}"
+                    : $"weight '{wt.Name}' expects {dims[1]} input channels per group, {dims[1] * group} in {group} groups, but the input is {src.Shape}");
             int cout = (int)dims[0];
+            if (cout % group != 0)
+                throw Unsupported(n, index, "group", group.ToString(), $"the {cout} output channels do not split into {group} groups");
             var weights = TensorToFloats(wt, m => NodeError(n, index, m));
             float[] bias;
             if (n.Input.Count > 2 && n.Input[2].Length > 0)
@@ -476,12 +845,12 @@ public static class OnnxImporter
             Define(n, index, new Op
             {
                 Kind = OpKind.Conv, Inputs = [src], Order = _order++, OutChannels = cout, Kernel = k, Stride = s, Padding = p,
-                Weights = new ConvWeights(weights, bias), Shape = new Shape(cout, oh, ow),
+                Groups = (int)group, Weights = new ConvWeights(weights, bias), Shape = new Shape(cout, oh, ow),
             });
         }
 
         /// <summary>Orders the ops reaching the output, groups Fire modules, names layers, builds the network.</summary>
-        private FloatModel Assemble(Op inputOp, Op output)
+        private ImportedNetwork Assemble(Op inputOp, Op output)
         {
             // Ops the output depends on, in graph order.
             var live = new HashSet<Op>();
@@ -538,7 +907,7 @@ public static class OnnxImporter
                         {
                             var name = Unique($"conv{++stage}");
                             weights[name] = op.Weights!;
-                            layer = new ConvLayer(name, op.OutChannels, op.Kernel, op.Stride, op.Padding, op.Relu);
+                            layer = new ConvLayer(name, op.OutChannels, op.Kernel, op.Stride, op.Padding, op.Relu) { Groups = op.Groups };
                             break;
                         }
                         case OpKind.MaxPool:
@@ -553,6 +922,24 @@ public static class OnnxImporter
                         case OpKind.Concat:
                             layer = new ConcatLayer(Unique($"concat{stage}"));
                             break;
+                        case OpKind.AvgPool:
+                            layer = new AvgPoolLayer(Unique($"pool{stage}"), op.Kernel, op.Stride, op.Padding);
+                            break;
+                        case OpKind.Add:
+                            layer = new AddLayer(Unique($"add{stage}"), op.Relu);
+                            break;
+                        case OpKind.Activation:
+                            layer = new ActivationLayer(Unique($"{ActivationLayer.FunctionName(op.Function)}_{stage}"), op.Function);
+                            break;
+                        case OpKind.Shuffle:
+                            layer = new ChannelShuffleLayer(Unique($"shuffle{stage}"), op.Groups);
+                            break;
+                        case OpKind.Slice:
+                            layer = new ChannelSliceLayer(Unique($"slice{stage}"), op.Start, op.Count);
+                            break;
+                        case OpKind.Scale:
+                            layer = new ScaleLayer(Unique($"scale{stage}"));
+                            break;
                         default:
                             throw new InvalidOperationException($"unexpected op kind {op.Kind}");
                     }
@@ -565,8 +952,7 @@ public static class OnnxImporter
                 layers.Add(layer);
             }
 
-            var network = new Network(networkName, inputOp.Shape, layers, _softmax);
-            return new FloatModel(network, weights);
+            return new ImportedNetwork(new Network(networkName, inputOp.Shape, layers, _softmax), weights);
         }
 
         private static bool IsFireConcat(Op cat) => cat.Inputs.Count == 2 && cat.Inputs[0].FireConcat == cat;

@@ -10,9 +10,12 @@ internal sealed class OnnxTestModel
     private readonly Random _rng;
     private int _next;
 
-    public OnnxTestModel(int channels, int height, int width, int seed = 1, bool symbolicBatch = false)
+    private readonly int _opset;
+
+    public OnnxTestModel(int channels, int height, int width, int seed = 1, bool symbolicBatch = false, int opset = 13)
     {
         _rng = new Random(seed);
+        _opset = opset;
         var shape = new TensorShapeProto();
         shape.Dim.Add(symbolicBatch ? new TensorShapeProto.Types.Dimension { DimParam = "N" } : new TensorShapeProto.Types.Dimension { DimValue = 1 });
         foreach (var d in new[] { channels, height, width }) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
@@ -29,6 +32,44 @@ internal sealed class OnnxTestModel
     }
 
     public static AttributeProto Int(string name, long value) => new() { Name = name, Type = 2, I = value };
+
+    public static AttributeProto Float(string name, float value) => new() { Name = name, Type = 1, F = value };
+
+    /// <summary>A node with several outputs (Split), returning their names.</summary>
+    public string[] Nodes(string op, string name, string[] inputs, int outputs, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = op, Name = name };
+        node.Input.AddRange(inputs);
+        var names = Enumerable.Range(0, outputs).Select(_ => $"t{_next++}").ToArray();
+        node.Output.AddRange(names);
+        node.Attribute.AddRange(attributes);
+        _graph.Node.Add(node);
+        return names;
+    }
+
+    /// <summary>A 1-D int64 initializer (Reshape shapes, Split sizes, Slice bounds).</summary>
+    public string Int64s(params long[] values)
+    {
+        var t = new TensorProto { Name = $"i{_next++}", DataType = 7 };
+        t.Dims.Add(values.Length);
+        t.Int64Data.AddRange(values);
+        _graph.Initializer.Add(t);
+        return t.Name;
+    }
+
+    /// <summary>A scalar float initializer (Clip bounds from opset 11).</summary>
+    public string Scalar(float value) => Initializer([], [value]);
+
+    /// <summary>Uniform values in [lo, hi).</summary>
+    public float[] Uniform(int count, double lo, double hi) =>
+        Enumerable.Range(0, count).Select(_ => (float)(lo + _rng.NextDouble() * (hi - lo))).ToArray();
+
+    /// <summary>Inference BatchNormalization over <paramref name="channels"/> channels with random statistics.</summary>
+    public string BatchNorm(string x, int channels, string? name = null) =>
+        Node("BatchNormalization", name ?? $"bn_{_next}",
+            [x, Initializer([channels], Uniform(channels, 0.5, 1.5)), Initializer([channels], Uniform(channels, -0.2, 0.2)),
+             Initializer([channels], Uniform(channels, -0.3, 0.3)), Initializer([channels], Uniform(channels, 0.2, 2.0))],
+            Float("epsilon", 1e-3f));
 
     public string Node(string op, string name, string[] inputs, params AttributeProto[] attributes)
     {
@@ -56,13 +97,15 @@ internal sealed class OnnxTestModel
         return t.Name;
     }
 
-    public string Conv(string x, int cin, int cout, int k, int stride = 1, int pad = 0, bool relu = true, string? name = null, bool bias = true, params AttributeProto[] extra)
+    public string Conv(string x, int cin, int cout, int k, int stride = 1, int pad = 0, bool relu = true, string? name = null, bool bias = true, int groups = 1, params AttributeProto[] extra)
     {
-        double std = Math.Sqrt(2.0 / (cin * k * k));
-        var w = Initializer([cout, cin, k, k], Enumerable.Range(0, cout * cin * k * k).Select(_ => (float)((_rng.NextDouble() * 2 - 1) * std * 1.7)).ToArray());
+        int fanIn = cin / groups * k * k;
+        double std = Math.Sqrt(2.0 / fanIn);
+        var w = Initializer([cout, cin / groups, k, k], Enumerable.Range(0, cout * fanIn).Select(_ => (float)((_rng.NextDouble() * 2 - 1) * std * 1.7)).ToArray());
         var inputs = new List<string> { x, w };
         if (bias) inputs.Add(Initializer([cout], Enumerable.Range(0, cout).Select(_ => (float)(_rng.NextDouble() * 0.2 - 0.1)).ToArray(), raw: false));
         var attrs = new List<AttributeProto> { Ints("kernel_shape", k, k), Ints("strides", stride, stride), Ints("pads", pad, pad, pad, pad) };
+        if (groups != 1) attrs.Add(Int("group", groups));
         attrs.AddRange(extra);
         var y = Node("Conv", name ?? $"conv_{_next}", inputs.ToArray(), attrs.ToArray());
         return relu ? Node("Relu", $"relu_{_next}", [y]) : y;
@@ -81,7 +124,7 @@ internal sealed class OnnxTestModel
         var graph = _graph.Clone();
         graph.Output.Add(new ValueInfoProto { Name = output, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1 } } });
         var model = new ModelProto { IrVersion = 8, ProducerName = "accel-tests", Graph = graph };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = _opset });
         return model;
     }
 

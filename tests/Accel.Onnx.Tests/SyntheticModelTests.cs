@@ -136,12 +136,18 @@ public sealed class SyntheticModelTests
     }
 
     [Fact]
-    public void Grouped_conv_names_the_attribute()
+    public void Grouped_conv_whose_weights_do_not_fit_the_groups_names_the_node()
     {
+        // Weights for an ungrouped 4-channel input, declared with two groups.
         var b = new OnnxTestModel(4, 4, 4);
-        var x = b.Conv(Input, 4, 4, 1, name: "conv_3", extra: Int("group", 2));
-        var e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Load(b.Bytes(x), "squeezenet", "squeezenet.onnx"));
-        Assert.StartsWith("squeezenet.onnx: node 'conv_3' (Conv): attribute 'group' = 2 is not supported", e.Message);
+        var x = b.Node("Conv", "conv_3", [Input, b.Initializer([4, 4, 1, 1], new float[16])], Ints("kernel_shape", 1, 1), Int("group", 2));
+        var e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import(b.Bytes(x), "squeezenet", "squeezenet.onnx"));
+        Assert.StartsWith("squeezenet.onnx: node 'conv_3' (Conv): weight 'w0' expects 4 input channels per group, 8 in 2 groups, but the input is 4x4x4", e.Message);
+
+        var c = new OnnxTestModel(4, 4, 4);
+        var y = c.Node("Conv", "conv_5", [Input, c.Initializer([6, 1, 1, 1], new float[6])], Ints("kernel_shape", 1, 1), Int("group", 4));
+        e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import(c.Bytes(y), "m", "m.onnx"));
+        Assert.StartsWith("m.onnx: node 'conv_5' (Conv): attribute 'group' = 4 is not supported (the 6 output channels do not split into 4 groups)", e.Message);
     }
 
     [Theory]
@@ -157,13 +163,13 @@ public sealed class SyntheticModelTests
     }
 
     [Fact]
-    public void Partial_average_pool_and_misplaced_softmax_are_errors()
+    public void Average_pool_counting_padding_and_misplaced_softmax_are_errors()
     {
         var b = new OnnxTestModel(2, 6, 6);
         var x = b.Conv(Input, 2, 2, 1);
-        var pooled = b.Node("AveragePool", "ap", [x], Ints("kernel_shape", 2, 2), Ints("strides", 2, 2));
-        var e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Load(b.Bytes(pooled), "m"));
-        Assert.Contains("node 'ap' (AveragePool): attribute 'kernel_shape' = [2,2]", e.Message);
+        var pooled = b.Node("AveragePool", "ap", [x], Ints("kernel_shape", 2, 2), Ints("strides", 2, 2), Ints("pads", 1, 1, 1, 1), Int("count_include_pad", 1));
+        var e = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import(b.Bytes(pooled), "m"));
+        Assert.Contains("node 'ap' (AveragePool): attribute 'count_include_pad' = 1 is not supported", e.Message);
 
         var c = new OnnxTestModel(2, 1, 1);
         var y = c.Conv(Input, 2, 2, 1);
