@@ -1,6 +1,7 @@
 using Spectre.Console;
 using System.CommandLine;
 using Accel.Model.Networks;
+using Accel.Onnx;
 
 namespace Accel.Cli.Commands;
 
@@ -15,7 +16,11 @@ public static class InfoCommand
         var command = new Command("info", "Show a network's layers with output shapes, parameters and MACs") { network, size, json };
         command.SetAction(r => Cli.Run(() =>
         {
-            var net = ModelSource.Open(r.GetValue(network)!, structureOnly: true).Network;
+            string argument = r.GetValue(network)!;
+            // ONNX through the importer alone: no float model is built, so layers no executor runs yet still print.
+            var net = argument.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
+                ? OnnxImporter.Import(argument).Network
+                : ModelSource.Open(argument, structureOnly: true).Network;
             if (r.GetValue(size) is int s) net = net.WithInput(net.InputShape with { Height = s, Width = s });
             if (r.GetValue(json)) Output.Json(Describe(net));
             else Print(net);
