@@ -110,6 +110,20 @@ internal static class CompactGraphs
         return new Graph(b, b.Conv(x, 16, 10, 1, relu: false, name: "classifier"), "se_block");
     }
 
+    public static IEnumerable<string> NetworkNames => ["mobilenet_v1_like", "mobilenet_v2_like", "shufflenet_v2_like", "se_block"];
+
+    public static IEnumerable<string> AllNames => OperatorNames.Concat(NetworkNames);
+
+    /// <summary>A network or operator graph by name.</summary>
+    public static Graph ByName(string name) => name switch
+    {
+        "mobilenet_v1_like" => MobileNetV1Like(),
+        "mobilenet_v2_like" => MobileNetV2Like(),
+        "shufflenet_v2_like" => ShuffleNetV2Like(),
+        "se_block" => SeBlock(),
+        _ => Operator(name),
+    };
+
     public static IEnumerable<string> OperatorNames =>
     [
         "grouped_conv", "depthwise_conv_bn", "add", "add_relu", "relu_standalone", "clip_inputs", "clip_attributes",

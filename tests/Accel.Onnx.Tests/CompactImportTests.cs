@@ -349,21 +349,13 @@ public sealed class CompactImportTests
         Assert.Equal(new Shape(11, 9, 9), net.OutputShape);
     }
 
-    public static TheoryData<string> Networks => new(["mobilenet_v1_like", "mobilenet_v2_like", "shufflenet_v2_like", "se_block"]);
-
-    private static CompactGraphs.Graph Network(string name) => name switch
-    {
-        "mobilenet_v1_like" => CompactGraphs.MobileNetV1Like(),
-        "mobilenet_v2_like" => CompactGraphs.MobileNetV2Like(),
-        "shufflenet_v2_like" => CompactGraphs.ShuffleNetV2Like(),
-        _ => CompactGraphs.SeBlock(),
-    };
+    public static TheoryData<string> Networks => new(CompactGraphs.NetworkNames);
 
     [Theory]
     [MemberData(nameof(Networks))]
     public void Imported_network_round_trips_through_json(string name)
     {
-        var network = OnnxImporter.Import(Network(name).Bytes(), name).Network;
+        var network = OnnxImporter.Import(CompactGraphs.ByName(name).Bytes(), name).Network;
         var back = NetworkJson.Parse(NetworkJson.Serialize(network));
         Assert.Equal(network.Name, back.Name);
         Assert.Equal(network.InputShape, back.InputShape);
