@@ -223,6 +223,67 @@ public static class Kernels
         y[c] = (sbyte)Int8Arithmetic.Requantize(sum, multiplier, shift, Int8Arithmetic.ActivationMin, Int8Arithmetic.ActivationMax);
     }
 
+    /// <summary>Rule ADD: one thread per row of <paramref name="width"/> elements; a and b as loaded (their masks).</summary>
+    public static void AddRows(Index1D row, ArrayView<sbyte> a, ArrayView<sbyte> b, ArrayView<sbyte> y, int width,
+        int maskA, int maskB, int multiplierA, int multiplierB, int shift, int lo, int hi)
+    {
+        var r = new AddRequant(multiplierA, multiplierB, shift);
+        for (int i = row * width; i < (row + 1) * width; i++)
+            y[i] = (sbyte)CompactOperators.Add(a[i] & maskA, b[i] & maskB, r, lo, hi);
+    }
+
+    /// <summary>Rule ACTIVATION_LOOKUP: one thread per row; the stored byte indexes the 256-entry table.</summary>
+    public static void LookupRows(Index1D row, ArrayView<sbyte> x, ArrayView<int> table, ArrayView<sbyte> y, int width)
+    {
+        for (int i = row * width; i < (row + 1) * width; i++)
+            y[i] = (sbyte)table[x[i] & 0xFF];
+    }
+
+    /// <summary>
+    /// Rule AVGPOOL: one thread per output row (c, oy); each window's in-bounds sum and tap count n,
+    /// then REQUANT with multiplier and shift entry n - 1.
+    /// </summary>
+    public static void AvgPoolRows(Index1D row, ArrayView<sbyte> x, ArrayView<sbyte> y, ArrayView<int> mult, ArrayView<int> shift,
+        int h, int w, int hout, int wout, int k, int s, int pad, int mask, int lo, int hi)
+    {
+        int oy = row % hout;
+        int c = row / hout;
+        for (int ox = 0; ox < wout; ox++)
+        {
+            int sum = 0, n = 0;
+            for (int ky = 0; ky < k; ky++)
+            {
+                int iy = oy * s + ky - pad;
+                if (iy < 0 || iy >= h) continue;
+                for (int kx = 0; kx < k; kx++)
+                {
+                    int ix = ox * s + kx - pad;
+                    if (ix < 0 || ix >= w) continue;
+                    sum += x[(c * h + iy) * w + ix] & mask;
+                    n++;
+                }
+            }
+            y[row * wout + ox] = (sbyte)Int8Arithmetic.Requantize(sum, mult[n - 1], shift[n - 1], lo, hi);
+        }
+    }
+
+    /// <summary>CHANNEL_SHUFFLE and CHANNEL_SLICE: one thread per output channel, which copies plane <paramref name="source"/>[c].</summary>
+    public static void GatherChannels(Index1D c, ArrayView<sbyte> x, ArrayView<int> source, ArrayView<sbyte> y, int plane)
+    {
+        int from = source[c] * plane;
+        int to = c * plane;
+        for (int i = 0; i < plane; i++) y[to + i] = x[from + i];
+    }
+
+    /// <summary>Rule SCALE: one thread per row (c, y) of the map; every element times the gate of channel c, then REQUANT.</summary>
+    public static void ScaleRows(Index1D row, ArrayView<sbyte> x, ArrayView<sbyte> gate, ArrayView<sbyte> y, int height, int width,
+        int mask, int gateMask, int multiplier, int shift, int lo, int hi)
+    {
+        int g = gate[row / height] & gateMask;
+        for (int i = row * width; i < (row + 1) * width; i++)
+            y[i] = (sbyte)Int8Arithmetic.Requantize((x[i] & mask) * g, multiplier, shift, lo, hi);
+    }
+
     /// <summary>Elements per thread of <see cref="Copy"/>.</summary>
     public const int CopyChunk = 256;
 
