@@ -8,7 +8,7 @@ namespace Accel.Quantization;
 
 /// <summary>
 /// Post-training quantization to the int8 contract: activation scales from calibration ranges
-/// (one per tensor, symmetric), weight scales per output channel, int32 biases at
+/// (one per tensor, symmetric), weight scales per output channel (over its Cin/Groups x K x K weights), int32 biases at
 /// input scale x weight scale, and per-channel (M, S) requantization.
 /// </summary>
 public static class PostTrainingQuantizer
@@ -149,9 +149,11 @@ public static class PostTrainingQuantizer
             double correction = 0;
             if (inputMeans is not null)
             {
-                int taps = fanIn / inputMeans.Length;
+                // Rule GROUPED_CONV: the channel's weights cover its group's Cin/G inputs only.
+                int taps = conv.KernelSize * conv.KernelSize;
+                int icBase = oc / (cout / conv.Groups) * (fanIn / taps);
                 for (int i = 0; i < fanIn; i++)
-                    correction += (q[oc * fanIn + i] * (double)s - row[i]) * inputMeans[i / taps];
+                    correction += (q[oc * fanIn + i] * (double)s - row[i]) * inputMeans[icBase + i / taps];
             }
             bias[oc] = Int8Arithmetic.QuantizeBias(w.Bias[oc] - correction, accScale);
             requant[oc] = Int8Arithmetic.ChooseMultiplier(accScale / outScale);

@@ -40,44 +40,51 @@ public sealed class ScalarReference : IInt8Executor
         return new GoldenResult(acts, acts[network.OutputNode]);
     }
 
-    /// <summary>Convolution of a conv node (weights [Cout][Cin][K][K]) with fused requantization to [lo, hi].</summary>
+    /// <summary>Convolution of a conv node (weights [Cout][Cin/Groups][K][K]) with fused requantization to [lo, hi].</summary>
     public static sbyte[] Conv(sbyte[] input, Shape inShape, bool inputUnsigned, ConvLayer layer, QuantizedConv conv, int lo, int hi) =>
         Conv(input, inShape, inputUnsigned, layer.OutChannels, layer.KernelSize, layer.Stride, layer.Padding,
-            conv.Weights, conv.Bias, conv.Requant, lo, hi);
+            conv.Weights, conv.Bias, conv.Requant, lo, hi, layer.Groups);
 
     /// <summary>
-    /// acc = bias[oc] + sum w[oc][ic][ky][kx] * x[ic][oy*s+ky-p][ox*s+kx-p] (out-of-bounds taps are 0,
-    /// x read unsigned when <paramref name="inputUnsigned"/>), out = Requantize(acc, M[oc], S[oc], lo, hi).
+    /// acc = bias[oc] + sum w[oc][j][ky][kx] * x[g*Cin/G + j][oy*s+ky-p][ox*s+kx-p] over the Cin/G input
+    /// channels j of the output channel's group g = oc div (Cout/G) (rule GROUPED_CONV; out-of-bounds taps
+    /// are 0, x read unsigned when <paramref name="inputUnsigned"/>), out = Requantize(acc, M[oc], S[oc], lo, hi).
     /// Output CHW, size from <see cref="ConvOutput"/>.
     /// </summary>
     public static sbyte[] Conv(sbyte[] input, Shape inShape, bool inputUnsigned, int outChannels, int kernel, int stride, int pad,
-        sbyte[] weights, int[] bias, Requant[] requant, int lo, int hi)
+        sbyte[] weights, int[] bias, Requant[] requant, int lo, int hi, int groups = 1)
     {
         if (input.Length != inShape.Elements) throw new ArgumentException("input length does not match its shape");
-        if (weights.Length != (long)outChannels * inShape.Channels * kernel * kernel) throw new ArgumentException("weights length");
+        if (groups < 1 || inShape.Channels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"{inShape.Channels} input and {outChannels} output channels do not split into {groups} groups");
+        int cinG = inShape.Channels / groups, coutG = outChannels / groups;
+        if (weights.Length != (long)outChannels * cinG * kernel * kernel) throw new ArgumentException("weights length");
         if (bias.Length != outChannels || requant.Length != outChannels) throw new ArgumentException("bias/requant length");
         var o = ConvOutput(inShape, outChannels, kernel, stride, pad);
-        int cin = inShape.Channels, h = inShape.Height, w = inShape.Width;
+        int h = inShape.Height, w = inShape.Width;
         var output = new sbyte[o.Elements];
         for (int oc = 0; oc < outChannels; oc++)
+        {
+            int icBase = oc / coutG * cinG;
             for (int oy = 0; oy < o.Height; oy++)
                 for (int ox = 0; ox < o.Width; ox++)
                 {
                     int acc = bias[oc];
-                    for (int ic = 0; ic < cin; ic++)
+                    for (int j = 0; j < cinG; j++)
                         for (int ky = 0; ky < kernel; ky++)
                             for (int kx = 0; kx < kernel; kx++)
                             {
                                 int iy = oy * stride + ky - pad;
                                 int ix = ox * stride + kx - pad;
                                 if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                                int wv = weights[((oc * cin + ic) * kernel + ky) * kernel + kx];
-                                int xv = Int8Arithmetic.Load(input[(ic * h + iy) * w + ix], inputUnsigned);
+                                int wv = weights[((oc * cinG + j) * kernel + ky) * kernel + kx];
+                                int xv = Int8Arithmetic.Load(input[((icBase + j) * h + iy) * w + ix], inputUnsigned);
                                 acc += wv * xv;
                             }
                     output[(oc * o.Height + oy) * o.Width + ox] =
                         (sbyte)Int8Arithmetic.Requantize(acc, requant[oc].Multiplier, requant[oc].Shift, lo, hi);
                 }
+        }
         return output;
     }
 

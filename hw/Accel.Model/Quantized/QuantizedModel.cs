@@ -15,7 +15,7 @@ public sealed record Int8Tensor(Shape Shape, sbyte[] Data, float Scale, bool Uns
 }
 
 /// <summary>
-/// One quantized convolution: int8 weights [Cout][Cin][K][K] at a per-output-channel scale,
+/// One quantized convolution: int8 weights [Cout][Cin/Groups][K][K] at a per-output-channel scale,
 /// int32 biases at (input scale x weight scale), and per-channel requantization to the output scale.
 /// </summary>
 public sealed record QuantizedConv(string Name, sbyte[] Weights, int[] Bias, Requant[] Requant, float[] WeightScale);
@@ -35,7 +35,7 @@ public sealed class QuantizedModel
         IReadOnlyDictionary<string, QuantizedConv> convs,
         IReadOnlyDictionary<string, Requant> poolRequant)
     {
-        network.RequireEngineOperators("the int8 model");
+        RequireInt8Operators(network);
         if (!tensorScales.ContainsKey(Networks.Network.InputName))
             throw new NetworkException(Networks.Network.InputName, "scale", "no input scale");
         foreach (var node in network.Nodes)
@@ -47,11 +47,11 @@ public sealed class QuantizedModel
                 case ConvLayer conv:
                     if (!convs.TryGetValue(node.Name, out var q))
                         throw new NetworkException(node.Name, "weights", "no quantized weights");
-                    long expected = (long)conv.OutChannels * node.Input.Channels * conv.KernelSize * conv.KernelSize;
+                    long fanIn = Weights.FloatModel.FanIn(node);
+                    long expected = conv.OutChannels * fanIn;
                     if (q.Weights.Length != expected || q.Bias.Length != conv.OutChannels
                         || q.Requant.Length != conv.OutChannels || q.WeightScale.Length != conv.OutChannels)
-                        throw new NetworkException(node.Name, "weights", $"parameter sizes do not match {conv.OutChannels}x{node.Input.Channels}x{conv.KernelSize}x{conv.KernelSize}");
-                    long fanIn = expected / conv.OutChannels;
+                        throw new NetworkException(node.Name, "weights", $"parameter sizes do not match {conv.OutChannels}x{node.Input.Channels / conv.Groups}x{conv.KernelSize}x{conv.KernelSize}");
                     if (fanIn > Int8Arithmetic.MaxFanIn)
                         throw new NetworkException(node.Name, "fanIn", $"fan-in {fanIn} could overflow the int32 accumulator (at most {Int8Arithmetic.MaxFanIn}, docs/arithmetic.md)");
                     break;
@@ -72,6 +72,20 @@ public sealed class QuantizedModel
         TensorScales = tensorScales;
         Convs = convs;
         PoolRequant = poolRequant;
+    }
+
+    /// <summary>
+    /// Whether the int8 model (quantizer, scalar reference, golden model, .q8) runs a node. This is
+    /// wider than <see cref="Networks.Network.RunsOnEngine"/>: the engine schedule catches up per operator.
+    /// </summary>
+    public static bool RunsInInt8(Node node) => node.Op is ConvLayer or MaxPoolLayer or ConcatLayer or GlobalAvgPoolLayer;
+
+    /// <summary>Throws a <see cref="NetworkException"/> naming the first node the int8 model cannot run.</summary>
+    public static void RequireInt8Operators(Networks.Network network)
+    {
+        var node = network.Nodes.FirstOrDefault(n => !RunsInInt8(n));
+        if (node is not null)
+            throw new NetworkException(node.Name, "type", $"the int8 model does not implement '{node.Op.Kind}' layers yet");
     }
 
     public Networks.Network Network { get; }

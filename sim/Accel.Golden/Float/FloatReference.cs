@@ -53,7 +53,7 @@ public static class FloatReference
         return new FloatResult(result, keepActivations ? values : null);
     }
 
-    /// <summary>Convolution (weights [Cout][Cin][K][K]) plus bias, then ReLU when the layer fuses one.</summary>
+    /// <summary>Convolution (weights [Cout][Cin/Groups][K][K], each output channel reading its group's inputs) plus bias, then ReLU when the layer fuses one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[] Conv(float[] input, Shape inShape, Shape outShape, ConvLayer conv, ConvWeights weights)
     {
@@ -65,7 +65,8 @@ public static class FloatReference
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ConvChannel(float[] input, Shape inShape, Shape outShape, ConvLayer conv, ConvWeights weights, float[] output, int co)
     {
-        int cin = inShape.Channels, ih = inShape.Height, iw = inShape.Width;
+        int cin = inShape.Channels / conv.Groups, ih = inShape.Height, iw = inShape.Width;
+        int icBase = co / (conv.OutChannels / conv.Groups) * cin;
         int oh = outShape.Height, ow = outShape.Width;
         int k = conv.KernelSize, s = conv.Stride, p = conv.Padding;
         int inPlane = ih * iw, outPlane = oh * ow;
@@ -77,7 +78,7 @@ public static class FloatReference
         int wBase = co * cin * k * k;
         for (int ci = 0; ci < cin; ci++)
         {
-            var plane = input.AsSpan(ci * inPlane, inPlane);
+            var plane = input.AsSpan((icBase + ci) * inPlane, inPlane);
             if (pointwise)
             {
                 float wv = w[wBase + ci];

@@ -37,6 +37,8 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
 
     private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int> _pad;
     private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<sbyte>, ConvParams> _conv;
+    /// <summary>Grouped and depthwise convs: <see cref="Kernels.GroupedConvRows"/> on the tiled CPU shape, else the per-element kernel.</summary>
+    private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<sbyte>, ConvParams> _groupedConv;
     private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int, int, int, int> _maxPool;
     private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int> _gap;
     private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int> _copy;
@@ -50,6 +52,9 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
         _conv = tiled
             ? accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<sbyte>, ConvParams>(Kernels.ConvTiled)
             : accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<sbyte>, ConvParams>(Kernels.ConvPerElement);
+        _groupedConv = tiled
+            ? accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<sbyte>, ConvParams>(Kernels.GroupedConvRows)
+            : _conv;
         _maxPool = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int, int, int, int>(Kernels.MaxPool);
         _gap = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int>(Kernels.GlobalAvgPool);
         _copy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int>(Kernels.Copy);
@@ -165,8 +170,16 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                     var x = plan.View(node.Inputs[0], inShape.Elements);
                     var padded = plan.Scratch.View.SubView(0, w.Params.Cin * w.Params.Hp * w.Params.Wp);
                     _pad(w.Params.Cin * w.Params.Hp, x, padded, inShape.Height, inShape.Width, w.Params.Hp, w.Params.Wp, c.Padding);
-                    int threads = _tiled ? w.Params.OCp / 4 * w.Params.Hout : (int)node.Output.Elements;
-                    _conv(threads, padded, w.Weights.View, w.Bias.View, w.Mult.View, w.Shift.View, y, w.Params);
+                    if (c.Groups > 1)
+                    {
+                        int threads = _tiled ? c.OutChannels * w.Params.Hout : (int)node.Output.Elements;
+                        _groupedConv(threads, padded, w.Weights.View, w.Bias.View, w.Mult.View, w.Shift.View, y, w.Params);
+                    }
+                    else
+                    {
+                        int threads = _tiled ? w.Params.OCp / 4 * w.Params.Hout : (int)node.Output.Elements;
+                        _conv(threads, padded, w.Weights.View, w.Bias.View, w.Mult.View, w.Shift.View, y, w.Params);
+                    }
                     break;
                 }
                 case MaxPoolLayer p:
@@ -279,6 +292,7 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                 var inShape = node.Input;
                 var (lo, hi) = model.OutputRange(node);
                 int k = c.KernelSize, s = c.Stride, pad = c.Padding, cin = inShape.Channels, cout = c.OutChannels;
+                int cinG = cin / c.Groups;
                 int hout = node.Output.Height, wout = node.Output.Width;
                 int ocp = (cout + 3) / 4 * 4;
                 // Tiled kernel reads up to 4 columns per tile even past Wout: keep those reads inside zeros.
@@ -288,12 +302,12 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                 hp = Math.Max(hp, 1); wp = Math.Max(wp, 1);
                 scratch = Math.Max(scratch, (long)cin * hp * wp);
 
-                var wt = new sbyte[(long)cin * k * k * ocp];
+                var wt = new sbyte[(long)cinG * k * k * ocp];
                 for (int oc = 0; oc < cout; oc++)
-                    for (int ic = 0; ic < cin; ic++)
+                    for (int j = 0; j < cinG; j++)
                         for (int ky = 0; ky < k; ky++)
                             for (int kx = 0; kx < k; kx++)
-                                wt[((ic * k + ky) * k + kx) * ocp + oc] = q.Weights[((oc * cin + ic) * k + ky) * k + kx];
+                                wt[((j * k + ky) * k + kx) * ocp + oc] = q.Weights[((oc * cinG + j) * k + ky) * k + kx];
                 var bias = new int[ocp];
                 var mult = new int[ocp];
                 var shift = new int[ocp];
@@ -305,7 +319,7 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                 }
                 var p = new ConvParams
                 {
-                    Cin = cin, Hp = hp, Wp = wp, K = k, S = s, Hout = hout, Wout = wout, Cout = cout, OCp = ocp,
+                    Cin = cin, CinG = cinG, CoutG = cout / c.Groups, Hp = hp, Wp = wp, K = k, S = s, Hout = hout, Wout = wout, Cout = cout, OCp = ocp,
                     InMask = Int8Arithmetic.LoadMask(model.IsUnsigned(node.Inputs[0])),
                     Lo = lo,
                     Hi = hi,

@@ -25,7 +25,7 @@ public static class RandomQuantizedModel
             {
                 case ConvLayer c:
                 {
-                    int cin = node.Input.Channels, k = c.KernelSize, fanIn = cin * k * k;
+                    int fanIn = Model.Weights.FloatModel.FanIn(node);
                     var w = new sbyte[(long)c.OutChannels * fanIn];
                     for (int i = 0; i < w.Length; i++) w[i] = (sbyte)rng.Next(-Int8Arithmetic.WeightMax, Int8Arithmetic.WeightMax + 1);
                     var bias = new int[c.OutChannels];
