@@ -251,13 +251,13 @@ public static class DepthwiseUnit
             Expr colSum = Expr.Lit(sumBits, 0);
             for (int r = 0; r < kmax; r++)
             {
-                var x = WindowAddress.Widen(colWords[r], l, inUnsigned).Sext(productBits);
-                var w = colWeights[r].Slice(l * db + db - 1, l * db).Sext(productBits);
+                var x = m.Wire($"x{l}_{r}", WindowAddress.Widen(colWords[r], l, inUnsigned)).Sext(productBits);
+                var w = m.Wire($"w{l}_{r}", colWeights[r].Slice(l * db + db - 1, l * db)).Sext(productBits);
                 colSum = colSum + m.Wire($"prod{l}_{r}", x.SignedTimes(w)).Sext(sumBits);
             }
             var columnSum = m.Pipe($"col_sum{l}", colSum);
             var acc = m.Reg($"acc{l}", a);
-            var bias = biasRdData.Slice(l * EngineConfig.BiasBits + EngineConfig.BiasBits - 1, l * EngineConfig.BiasBits).Sext(a);
+            var bias = m.Wire($"bias{l}", biasRdData.Slice(l * EngineConfig.BiasBits + EngineConfig.BiasBits - 1, l * EngineConfig.BiasBits)).Sext(a);
             var merged = m.Wire($"merged{l}", Expr.Mux(sumFirst, bias, acc.Q) + columnSum.Sext(a));
             m.Assign(acc.D, Expr.Mux(sumValid, merged, acc.Q));
             lanes[l] = Requantizer.Lane(m, l, clk, merged, rqRdData, lo, hi);

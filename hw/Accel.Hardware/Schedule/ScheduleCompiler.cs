@@ -162,7 +162,7 @@ public static class ScheduleCompiler
     private static Node? PackedInputConv(Network network, EngineConfig config, IReadOnlyList<Node> nodes, string inputTensor, Shape inputShape)
     {
         var readers = nodes.Where(n => n.Inputs.Contains(inputTensor)).ToList();
-        if (readers is not [{ Op: ConvLayer conv } reader] || conv.KernelSize == 1 || inputShape.Channels >= config.Rows) return null;
+        if (readers is not [{ Op: ConvLayer conv } reader] || conv.KernelSize == 1 || conv.Groups != 1 || inputShape.Channels >= config.Rows) return null;
         int packedGroups = TensorPlacement.GroupsFor(inputShape.Channels * conv.KernelSize * conv.KernelSize, config.Rows);
         int plainPasses = TensorPlacement.GroupsFor(inputShape.Channels, config.Rows) * conv.KernelSize * conv.KernelSize;
         return packedGroups < plainPasses ? reader : null;
