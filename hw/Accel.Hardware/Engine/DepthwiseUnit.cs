@@ -12,7 +12,7 @@ namespace Accel.Hardware.Engine;
 /// min(K, stride)), one word a cycle (out-of-map taps are zero words without a read), into a
 /// K x K window of words; a full window is multiplied one column per cycle (K 9 x 8-bit products
 /// per lane, exact), summed with the bias over K cycles while the next window's words arrive,
-/// and requantized by the REQUANT lanes with [lo, hi] (rule ACTIVATION_RANGE). So a pixel costs
+/// and requantized with [lo, hi] (rule ACTIVATION_RANGE) by the drain's REQUANT lanes, which are idle meanwhile. So a pixel costs
 /// K x min(K, stride) cycles per group, where the array spends K x K passes over it.
 /// Between groups the unit waits for its pipeline to empty (the weights, bias and (M, S) change).
 /// </summary>
@@ -32,7 +32,7 @@ public static class DepthwiseUnit
         int productBits = EngineConfig.ProductBits, sumBits = productBits + EngineConfig.Log2Ceil(kmax) + 1;
         var m = new Module(Name).Describe(
             $"Depthwise convolution unit: K x K window (K <= {kmax}) of {rows}-channel words, K multipliers per lane,",
-            "one window column per cycle; bias and REQUANT per lane from the group's channel-parameter word.");
+            "one window column per cycle; bias per lane, then the drain's REQUANT lanes with the group's (M, S).");
         var clk = m.Input("clk_i");
         var rstN = m.Input("rst_ni");
         var start = m.Input("start_i");
@@ -51,18 +51,18 @@ public static class DepthwiseUnit
         var padTop = m.Input("pad_top_i", 4);
         var wgtBase = m.Input("wgt_base_i", wab);
         var parBase = m.Input("par_base_i", pb);
-        var lo = m.Input("lo_i", EngineConfig.RangeBits);
-        var hi = m.Input("hi_i", EngineConfig.RangeBits);
         var wgtRdEn = m.Output("wgt_rd_en_o");
         var wgtRdAddr = m.Output("wgt_rd_addr_o", wab);
         var wgtRdData = m.Input("wgt_rd_data_i", c.WeightWordBits);
         var parRdEn = m.Output("par_rd_en_o");
         var parRdAddr = m.Output("par_rd_addr_o", pb);
         var biasRdData = m.Input("bias_rd_data_i", c.Cols * EngineConfig.BiasBits);
-        var rqRdData = m.Input("rq_rd_data_i", c.Cols * EngineConfig.RequantLaneBits);
         var actRdEn = m.Output("act_rd_en_o");
         var actRdAddr = m.Output("act_rd_addr_o", iab);
         var actRdData = m.Input("act_rd_data_i", wordBits);
+        // The REQUANT lanes are the drain's (idle while this unit runs): sums out, bytes back Latency cycles later.
+        var rqAcc = m.Output("rq_acc_o", rows * a);
+        var rqQ = m.Input("rq_q_i", wordBits);
         var actWrEn = m.Output("act_wr_en_o");
         var actWrAddr = m.Output("act_wr_addr_o", oab);
         var actWrData = m.Output("act_wr_data_o", wordBits);
@@ -245,7 +245,7 @@ public static class DepthwiseUnit
         var sumLast = m.Pipe("sum_last", macLast);
         var sumOut = m.Pipe("sum_out", macOut.Q);
 
-        var lanes = new Expr[rows];
+        var sums = new Expr[rows];
         for (int l = 0; l < rows; l++)
         {
             Expr colSum = Expr.Lit(sumBits, 0);
@@ -260,8 +260,9 @@ public static class DepthwiseUnit
             var bias = m.Wire($"bias{l}", biasRdData.Slice(l * EngineConfig.BiasBits + EngineConfig.BiasBits - 1, l * EngineConfig.BiasBits)).Sext(a);
             var merged = m.Wire($"merged{l}", Expr.Mux(sumFirst, bias, acc.Q) + columnSum.Sext(a));
             m.Assign(acc.D, Expr.Mux(sumValid, merged, acc.Q));
-            lanes[l] = Requantizer.Lane(m, l, clk, merged, rqRdData, lo, hi);
+            sums[l] = merged;
         }
+        m.Assign(rqAcc, Expr.Cat(sums.Reverse().ToArray()));
         // A pixel's last column carries its sum into the requantizer; the result is written Latency cycles later.
         Expr wrValid = sumValid.And(sumLast), wrAddr = sumOut;
         var valids = new List<Expr> { v1, wv1, macActive.Q, sumValid };
@@ -274,7 +275,7 @@ public static class DepthwiseUnit
         m.Assign(pipeEmpty, !Expr.Cat(valids.ToArray()).ReduceOr());
         m.Assign(actWrEn, wrValid);
         m.Assign(actWrAddr, wrAddr);
-        m.Assign(actWrData, Expr.Cat(lanes.Reverse().ToArray()));
+        m.Assign(actWrData, rqQ);
         m.Assign(busy, state.Q.Ne(Idle).Or(!pipeEmpty));
         m.Clocked(clk, rstN);
         return m;

@@ -320,14 +320,19 @@ public static class Top
             ("drain_rd_data_o", drainRdData), ("band_done_o", bandDone), ("band_done_bank_o", bandDoneBank), ("busy_o", accBusy));
 
         var drainBusy = m.Wire("drain_busy");
-        m.Instantiate(Drain.Name, "u_drain", null,
+        var dwBusy = m.Wire("dw_busy");
+        // The depthwise unit requantizes through the drain's lanes (the drain is idle while it runs).
+        var dwRqAcc = c.DepthwiseUnit ? m.Wire("dw_rq_acc", cols * c.AccumulatorBits) : null;
+        var dwRqQ = c.DepthwiseUnit ? m.Wire("dw_rq_q", actBits) : null;
+        (string, Expr?)[] sharedLanes = c.DepthwiseUnit ? [("ext_sel_i", dwBusy), ("ext_acc_i", dwRqAcc), ("q_o", dwRqQ)] : [];
+        m.Instantiate(Drain.Name, "u_drain", null, [
             ("clk_i", clk), ("rst_ni", rstN), ("op_start_i", convStart), ("lo_i", f["lo"]), ("hi_i", f["hi"]),
             ("job_we_i", jobWe), ("job_bank_i", jobBank), ("job_out_addr_i", jobOut), ("job_npix_i", jobNpix), ("job_par_i", jobPar),
             ("band_done_i", bandDone), ("band_done_bank_i", bandDoneBank),
             ("rq_rd_en_o", drainRqRdEn), ("rq_rd_addr_o", drainRqRdAddr), ("rq_rd_data_i", rqRdData),
             ("acc_rd_en_o", drainRdEn), ("acc_rd_bank_o", drainRdBank), ("acc_rd_addr_o", drainRdAddr), ("acc_rd_data_i", drainRdData),
             ("act_wr_en_o", drainWrEn), ("act_wr_addr_o", drainWrAddr), ("act_wr_data_o", drainWrData),
-            ("bank_free_o", bankFree), ("bank_free_bank_o", bankFreeBank), ("busy_o", drainBusy));
+            ("bank_free_o", bankFree), ("bank_free_bank_o", bankFreeBank), ("busy_o", drainBusy), .. sharedLanes]);
 
         // ---- pooling ----
         var poolBusy = m.Wire("pool_busy");
@@ -350,16 +355,16 @@ public static class Top
             ("act_wr_en_o", avgWrEn), ("act_wr_addr_o", avgWrAddr), ("act_wr_data_o", avgWrData), ("busy_o", avgBusy));
 
         // ---- depthwise convolution (optional): weights, parameters, input and output through the shared ports ----
-        var dwBusy = m.Wire("dw_busy");
         if (dwStart is not null)
             m.Instantiate(DepthwiseUnit.Name, "u_dw_unit", null,
                 ("clk_i", clk), ("rst_ni", rstN), ("start_i", dwStart),
                 ("in_base_i", f["in_base"]), ("in_h_i", f["in_h"]), ("in_w_i", f["in_w"]), ("in_plane_i", f["in_plane"]),
                 ("in_groups_i", f["in_groups"]), ("in_unsigned_i", f["in_unsigned"]), ("out_base_i", f["out_base"]),
                 ("out_h_i", f["out_h"]), ("out_w_i", f["out_w"]), ("kernel_i", f["kernel"]), ("stride_i", f["stride"]), ("pad_i", f["pad"]), ("pad_top_i", f["pad_top"]),
-                ("wgt_base_i", f["wgt_base"]), ("par_base_i", f["par_base"]), ("lo_i", f["lo"]), ("hi_i", f["hi"]),
+                ("wgt_base_i", f["wgt_base"]), ("par_base_i", f["par_base"]),
                 ("wgt_rd_en_o", dwWgtRdEn), ("wgt_rd_addr_o", dwWgtRdAddr), ("wgt_rd_data_i", wgtRdData),
-                ("par_rd_en_o", dwParRdEn), ("par_rd_addr_o", dwParRdAddr), ("bias_rd_data_i", biasRdData), ("rq_rd_data_i", rqRdData),
+                ("par_rd_en_o", dwParRdEn), ("par_rd_addr_o", dwParRdAddr), ("bias_rd_data_i", biasRdData),
+                ("rq_acc_o", dwRqAcc!), ("rq_q_i", dwRqQ!),
                 ("act_rd_en_o", dwRdEn), ("act_rd_addr_o", dwRdAddr), ("act_rd_data_i", inRdData),
                 ("act_wr_en_o", dwWrEn), ("act_wr_addr_o", dwWrAddr), ("act_wr_data_o", dwWrData), ("busy_o", dwBusy));
         else

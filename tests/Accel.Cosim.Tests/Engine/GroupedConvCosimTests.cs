@@ -76,6 +76,7 @@ public class GroupedConvCosimTests(ITestOutputHelper output)
     [InlineData(8, 3, 1, false)]
     [InlineData(8, 3, 2, false)]
     [InlineData(4, 5, 1, true)]
+    [InlineData(4, 5, 2, true)]
     [InlineData(4, 5, 2, false)]
     public void DepthwiseLayersAreBitExactWithAndWithoutTheUnit(int n, int k, int stride, bool unit)
     {
@@ -85,7 +86,8 @@ public class GroupedConvCosimTests(ITestOutputHelper output)
         int channels = n * 2 + 1 + rng.Next(n - 1), h = 6 + rng.Next(8), w = 7 + rng.Next(8), pad = k / 2;
         var net = new Network($"dw_k{k}_s{stride}", new Shape(channels, h, w),
         [
-            new ConvLayer("pw", channels, 1),
+            // Without ReLU the depthwise layer reads int8, with it uint8 (the unit widens both).
+            new ConvLayer("pw", channels, 1, Relu: stride == 2),
             new ConvLayer("dw", channels, k, stride, pad, Relu: stride == 1) { Groups = channels },
         ]);
         var r = Run(net, config, 90 + k + stride);
