@@ -57,6 +57,6 @@ public sealed class EngineOptions
         InputDepth = r.GetValue(_inputDepth),
         OutputDepth = r.GetValue(_outputDepth),
         WeightDepth = r.GetValue(_weightDepth),
-        DepthwiseUnit = !r.GetValue(_noDepthwiseUnit),
+        DepthwiseUnit = r.GetValue(_noDepthwiseUnit) ? false : null,
     }.Validate();
 }

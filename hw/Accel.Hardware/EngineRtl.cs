@@ -29,7 +29,7 @@ public static class EngineRtl
             WeightLoader.Build(config),
             PoolUnit.Build(config),
             AvgPoolUnit.Build(config),
-            .. config.DepthwiseUnit ? [DepthwiseUnit.Build(config)] : Array.Empty<Module>(),
+            .. config.HasDepthwiseUnit ? [DepthwiseUnit.Build(config)] : Array.Empty<Module>(),
             .. SparseWeightStream.Supported(config) ? [SparseDecoder.Build(config)] : Array.Empty<Module>(),
             DmaLoad.Build(config),
             DmaStore.Build(config),

@@ -61,6 +61,20 @@ public class GroupedConvScheduleTests
     }
 
     [Fact]
+    public void TheUnitIsBuiltByDefaultOnlyWhenTheScheduleHasADepthwiseLayerForIt()
+    {
+        // A network without depthwise layers (SqueezeNet) keeps the engine it had: no unit, no multipliers.
+        var squeeze = ScheduleCompiler.Plan(BuiltinNetworks.Get("squeezenet1_1"), new EngineConfig());
+        Assert.False(squeeze.Config.DepthwiseUnit);
+        Assert.DoesNotContain(EngineRtl.Build(squeeze.Config), m => m.Name == Engine.DepthwiseUnit.Name);
+        var mobile = ScheduleCompiler.Plan(BuiltinNetworks.Get("mobilenet_v1_0.25_128"), new EngineConfig());
+        Assert.True(mobile.Config.DepthwiseUnit);
+        Assert.Contains(EngineRtl.Build(mobile.Config), m => m.Name == Engine.DepthwiseUnit.Name);
+        // Asked for, it is built even when no layer uses it.
+        Assert.True(ScheduleCompiler.Plan(BuiltinNetworks.Get("squeezenet1_1"), new EngineConfig { DepthwiseUnit = true }).Config.DepthwiseUnit);
+    }
+
+    [Fact]
     public void ADepthwiseOutputOnTheUnitKeepsItsInputsLayoutHolesIncluded()
     {
         var net = new Network("holes", new Shape(3, 7, 7),

@@ -55,10 +55,16 @@ public sealed record EngineConfig
     /// </summary>
     public int FetchQueueDepth { get; init; } = 16;
     /// <summary>
-    /// Builds the depthwise unit (opcode DWCONV) beside the pool units. Without it, depthwise
-    /// layers run on the array as grouped convolutions (one useful PE column in Cols per pass).
+    /// The depthwise unit (opcode DWCONV) beside the pool units: true builds it, false leaves it
+    /// out (depthwise layers then run on the array as grouped convolutions, one useful PE column
+    /// in Cols per pass), null (the default) builds it when the schedule has a depthwise layer for
+    /// it, so a network without one (SqueezeNet) pays none of its multipliers. The compiler
+    /// resolves null like the parameter depth; RTL built from an unresolved configuration has it.
     /// </summary>
-    public bool DepthwiseUnit { get; init; } = true;
+    public bool? DepthwiseUnit { get; init; }
+
+    /// <summary>Whether the RTL has the depthwise unit (an unresolved configuration builds it).</summary>
+    public bool HasDepthwiseUnit => DepthwiseUnit ?? true;
     /// <summary>Largest kernel the depthwise unit takes (its window and weight registers are K x K words); larger ones run on the array.</summary>
     public int DepthwiseMaxKernel { get; init; } = 3;
 

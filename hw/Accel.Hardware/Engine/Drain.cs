@@ -125,8 +125,8 @@ public static class Drain
         }
         // With a depthwise unit, its sums borrow these lanes while it runs (the drain is idle then):
         // one set of REQUANT lanes instead of two.
-        var extSel = c.DepthwiseUnit ? m.Input("ext_sel_i") : null;
-        var extAcc = c.DepthwiseUnit ? m.Input("ext_acc_i", cols * a) : null;
+        var extSel = c.HasDepthwiseUnit ? m.Input("ext_sel_i") : null;
+        var extAcc = c.HasDepthwiseUnit ? m.Input("ext_acc_i", cols * a) : null;
         var lanes = new Expr[cols];
         for (int col = 0; col < cols; col++)
         {
@@ -134,7 +134,7 @@ public static class Drain
             if (extSel is not null) acc = m.Wire($"lane_acc{col}", Expr.Mux(extSel, extAcc!.Slice(col * a + a - 1, col * a), acc));
             lanes[col] = Requantizer.Lane(m, col, clk, acc, rqRdData, lo, hi);
         }
-        if (c.DepthwiseUnit) m.Assign(m.Output("q_o", cols * EngineConfig.DataBits), Expr.Cat(lanes.Reverse().ToArray()));
+        if (c.HasDepthwiseUnit) m.Assign(m.Output("q_o", cols * EngineConfig.DataBits), Expr.Cat(lanes.Reverse().ToArray()));
         m.Assign(actWrEn, v);
         m.Assign(actWrAddr, addrPipe);
         m.Assign(actWrData, Expr.Cat(lanes.Reverse().ToArray()));

@@ -112,7 +112,7 @@ public static class Top
         var convStart = m.Wire("conv_start", computeStart.And(f["opcode"].Eq((long)Opcode.Conv)));
         var poolStart = m.Wire("pool_start", computeStart.And(f["opcode"].Eq((long)Opcode.MaxPool)));
         var avgStart = m.Wire("avg_start", computeStart.And(f["opcode"].Eq((long)Opcode.AvgPool)));
-        var dwStart = c.DepthwiseUnit ? m.Wire("dw_start", computeStart.And(f["opcode"].Eq((long)Opcode.DwConv))) : null;
+        var dwStart = c.HasDepthwiseUnit ? m.Wire("dw_start", computeStart.And(f["opcode"].Eq((long)Opcode.DwConv))) : null;
         var hostIdle = m.Wire("host_idle", !ctrlBusy);
 
         // ---- host writes: each buffer takes the low bits of the data word ----
@@ -322,9 +322,9 @@ public static class Top
         var drainBusy = m.Wire("drain_busy");
         var dwBusy = m.Wire("dw_busy");
         // The depthwise unit requantizes through the drain's lanes (the drain is idle while it runs).
-        var dwRqAcc = c.DepthwiseUnit ? m.Wire("dw_rq_acc", cols * c.AccumulatorBits) : null;
-        var dwRqQ = c.DepthwiseUnit ? m.Wire("dw_rq_q", actBits) : null;
-        (string, Expr?)[] sharedLanes = c.DepthwiseUnit ? [("ext_sel_i", dwBusy), ("ext_acc_i", dwRqAcc), ("q_o", dwRqQ)] : [];
+        var dwRqAcc = c.HasDepthwiseUnit ? m.Wire("dw_rq_acc", cols * c.AccumulatorBits) : null;
+        var dwRqQ = c.HasDepthwiseUnit ? m.Wire("dw_rq_q", actBits) : null;
+        (string, Expr?)[] sharedLanes = c.HasDepthwiseUnit ? [("ext_sel_i", dwBusy), ("ext_acc_i", dwRqAcc), ("q_o", dwRqQ)] : [];
         m.Instantiate(Drain.Name, "u_drain", null, [
             ("clk_i", clk), ("rst_ni", rstN), ("op_start_i", convStart), ("lo_i", f["lo"]), ("hi_i", f["hi"]),
             ("job_we_i", jobWe), ("job_bank_i", jobBank), ("job_out_addr_i", jobOut), ("job_npix_i", jobNpix), ("job_par_i", jobPar),

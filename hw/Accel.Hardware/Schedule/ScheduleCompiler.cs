@@ -139,6 +139,7 @@ public static class ScheduleCompiler
         var resolved = config with
         {
             ParamDepth = Resolve(config.ParamDepth, Math.Max(paramWords, 2), "channel-parameter"),
+            DepthwiseUnit = config.DepthwiseUnit ?? ops.Any(o => o.Opcode == Opcode.DwConv),
         };
         var format = new InstructionFormat(resolved);
         long dramBytes = EngineSchedule.ProgramPlacement(config, tensorWords + weightWords) + (instructions.Count + 1L) * format.DramBytes;
@@ -170,11 +171,11 @@ public static class ScheduleCompiler
 
     /// <summary>
     /// A depthwise convolution (groups = input channels = output channels) runs on the depthwise
-    /// unit when the configuration has one and its kernel fits the unit; its output then keeps its
+    /// unit unless the configuration leaves it out, when its kernel fits the unit; its output then keeps its
     /// input's channel layout, like a pool. Everything else (and a packed input) runs on the array.
     /// </summary>
     public static bool OnDepthwiseUnit(EngineConfig config, Node node, TensorPlacement input) =>
-        node.Op is ConvLayer conv && config.DepthwiseUnit && conv.Groups > 1 && conv.Groups == input.Shape.Channels
+        node.Op is ConvLayer conv && config.DepthwiseUnit != false && conv.Groups > 1 && conv.Groups == input.Shape.Channels
         && conv.OutChannels == conv.Groups && conv.KernelSize <= config.DepthwiseMaxKernel && input.Im2Col is null;
 
     /// <summary>True when the two tensors put every channel in the same lane of the same group (a depthwise output written into a concat may not).</summary>

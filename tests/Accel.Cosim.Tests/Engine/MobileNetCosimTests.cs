@@ -26,7 +26,7 @@ public class MobileNetCosimTests(ITestOutputHelper output)
         var sw = Stopwatch.StartNew();
         var whole = NetworkCosim.Run(model, input, config, golden);
         var r = whole.Cosim;
-        output.WriteLine($"{name} at {config.Rows}x{config.Cols} (depthwise unit {(config.DepthwiseUnit ? "on" : "off")}): {r.TotalCycles} cycles " +
+        output.WriteLine($"{name} at {config.Rows}x{config.Cols} (depthwise unit {(r.Schedule.Config.DepthwiseUnit == true ? "on" : "off")}): {r.TotalCycles} cycles " +
             $"(predicted {r.Schedule.PredictedCycles}), ideal {r.IdealCycles}, utilization {r.Utilization:P1}; sim {r.SimulationTime.TotalSeconds:F1} s, whole test step {sw.Elapsed.TotalSeconds:F1} s");
         foreach (var l in r.Layers) output.WriteLine($"  {l.Node}: {l.Cycles} cycles (predicted {l.PredictedCycles}), ideal {l.IdealCycles}, utilization {l.Utilization:P1}");
         Assert.True(r.BitExact, $"{r.FirstMismatch} (dump: {r.DumpDirectory})");
@@ -41,6 +41,7 @@ public class MobileNetCosimTests(ITestOutputHelper output)
     {
         var r = Run("mobilenet_v1_0.25_128", new EngineConfig { Rows = 16, Cols = 16 }, 7);
         Assert.All(r.Cosim.Schedule.Ops.Where(o => o.Node.EndsWith("/dw")), o => Assert.Equal(Opcode.DwConv, o.Opcode));
+        Assert.True(r.Cosim.Schedule.Config.DepthwiseUnit);
     }
 
     [RequiresToolsFact("verilator")]
