@@ -64,6 +64,8 @@ public class GroupedConvCosimTests(ITestOutputHelper output)
             new ConcatLayer("cat") { Inputs = ["a", "b"] },
             new ConvLayer("g", 9, 3, 1, 1) { Groups = 3 },
             new ConvLayer("dw", 9, 3, 2, 1) { Groups = 9 },
+            // The max pool shares the input and output ports with the depthwise unit in this engine.
+            new MaxPoolLayer("pool", 2, 2),
         ]);
         var r = Run(net, new EngineConfig { Rows = 8, Cols = 8 }, 81);
         Assert.Equal(Opcode.Conv, r.Schedule.Ops.Single(o => o.Node == "g").Opcode);
