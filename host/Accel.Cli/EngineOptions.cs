@@ -17,6 +17,8 @@ public sealed class EngineOptions
         { Description = "output buffer depth in activation words (two slots)", DefaultValueFactory = _ => new EngineConfig().OutputDepth };
     private readonly Option<int> _weightDepth = new("--weight-depth")
         { Description = "weight buffer depth in array rows (two slots)", DefaultValueFactory = _ => new EngineConfig().WeightDepth };
+    private readonly Option<bool> _noDepthwiseUnit = new("--no-depthwise-unit")
+        { Description = "build no depthwise unit: depthwise layers run on the array as grouped convolutions" };
 
     /// <summary>Options with --rows and --cols required.</summary>
     public EngineOptions() : this(null) { }
@@ -42,6 +44,7 @@ public sealed class EngineOptions
         command.Options.Add(_inputDepth);
         command.Options.Add(_outputDepth);
         command.Options.Add(_weightDepth);
+        command.Options.Add(_noDepthwiseUnit);
     }
 
     /// <summary>The configuration asked for, validated (a bad field is a <see cref="ConfigException"/> naming it).</summary>
@@ -54,5 +57,6 @@ public sealed class EngineOptions
         InputDepth = r.GetValue(_inputDepth),
         OutputDepth = r.GetValue(_outputDepth),
         WeightDepth = r.GetValue(_weightDepth),
+        DepthwiseUnit = r.GetValue(_noDepthwiseUnit) ? false : null,
     }.Validate();
 }

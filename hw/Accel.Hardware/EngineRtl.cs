@@ -29,6 +29,7 @@ public static class EngineRtl
             WeightLoader.Build(config),
             PoolUnit.Build(config),
             AvgPoolUnit.Build(config),
+            .. config.HasDepthwiseUnit ? [DepthwiseUnit.Build(config)] : Array.Empty<Module>(),
             .. SparseWeightStream.Supported(config) ? [SparseDecoder.Build(config)] : Array.Empty<Module>(),
             DmaLoad.Build(config),
             DmaStore.Build(config),

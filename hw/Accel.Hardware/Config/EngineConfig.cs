@@ -54,6 +54,19 @@ public sealed record EngineConfig
     /// DRAM and streams in over the instruction port, so its length costs no block RAM.
     /// </summary>
     public int FetchQueueDepth { get; init; } = 16;
+    /// <summary>
+    /// The depthwise unit (opcode DWCONV) beside the pool units: true builds it, false leaves it
+    /// out (depthwise layers then run on the array as grouped convolutions, one useful PE column
+    /// in Cols per pass), null (the default) builds it when the schedule has a depthwise layer for
+    /// it, so a network without one (SqueezeNet) pays none of its multipliers. The compiler
+    /// resolves null like the parameter depth; RTL built from an unresolved configuration has it.
+    /// </summary>
+    public bool? DepthwiseUnit { get; init; }
+
+    /// <summary>Whether the RTL has the depthwise unit (an unresolved configuration builds it).</summary>
+    public bool HasDepthwiseUnit => DepthwiseUnit ?? true;
+    /// <summary>Largest kernel the depthwise unit takes (its window and weight registers are K x K words); larger ones run on the array.</summary>
+    public int DepthwiseMaxKernel { get; init; } = 3;
 
     /// <summary>Checks every field and the relations between them; throws <see cref="ConfigException"/> naming the field.</summary>
     public EngineConfig Validate()
@@ -75,6 +88,8 @@ public sealed record EngineConfig
         Positive(ParamDepth, "paramDepth");
         if (FetchQueueDepth < 2 || FetchQueueDepth > 64 || (FetchQueueDepth & (FetchQueueDepth - 1)) != 0)
             throw new ConfigException("fetchQueueDepth", $"must be a power of two in 2..64, got {FetchQueueDepth}");
+        if (DepthwiseMaxKernel < 1 || DepthwiseMaxKernel > 7)
+            throw new ConfigException("depthwiseMaxKernel", $"must be in 1..7, got {DepthwiseMaxKernel}");
         return this;
     }
 
@@ -144,6 +159,7 @@ public sealed record EngineConfig
         var json = JsonSerializer.Serialize(new
         {
             Rows, Cols, AccumulatorBits, ClockMHz, InputDepth, OutputDepth, WeightDepth, DramBits, DramBurstBeats, AccumulatorDepth, ParamDepth, FetchQueueDepth,
+            DepthwiseUnit, DepthwiseMaxKernel,
         });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
     }

@@ -123,11 +123,18 @@ public static class Drain
             addrPipe = m.Pipe($"wr_addr_{k}", addrPipe);
             valids.Add(v);
         }
+        // With a depthwise unit, its sums borrow these lanes while it runs (the drain is idle then):
+        // one set of REQUANT lanes instead of two.
+        var extSel = c.HasDepthwiseUnit ? m.Input("ext_sel_i") : null;
+        var extAcc = c.HasDepthwiseUnit ? m.Input("ext_acc_i", cols * a) : null;
         var lanes = new Expr[cols];
         for (int col = 0; col < cols; col++)
         {
-            lanes[col] = Requantizer.Lane(m, col, clk, accRdData.Slice(col * a + a - 1, col * a), rqRdData, lo, hi);
+            Expr acc = accRdData.Slice(col * a + a - 1, col * a);
+            if (extSel is not null) acc = m.Wire($"lane_acc{col}", Expr.Mux(extSel, extAcc!.Slice(col * a + a - 1, col * a), acc));
+            lanes[col] = Requantizer.Lane(m, col, clk, acc, rqRdData, lo, hi);
         }
+        if (c.HasDepthwiseUnit) m.Assign(m.Output("q_o", cols * EngineConfig.DataBits), Expr.Cat(lanes.Reverse().ToArray()));
         m.Assign(actWrEn, v);
         m.Assign(actWrAddr, addrPipe);
         m.Assign(actWrData, Expr.Cat(lanes.Reverse().ToArray()));

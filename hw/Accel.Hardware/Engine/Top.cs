@@ -112,6 +112,7 @@ public static class Top
         var convStart = m.Wire("conv_start", computeStart.And(f["opcode"].Eq((long)Opcode.Conv)));
         var poolStart = m.Wire("pool_start", computeStart.And(f["opcode"].Eq((long)Opcode.MaxPool)));
         var avgStart = m.Wire("avg_start", computeStart.And(f["opcode"].Eq((long)Opcode.AvgPool)));
+        var dwStart = c.HasDepthwiseUnit ? m.Wire("dw_start", computeStart.And(f["opcode"].Eq((long)Opcode.DwConv))) : null;
         var hostIdle = m.Wire("host_idle", !ctrlBusy);
 
         // ---- host writes: each buffer takes the low bits of the data word ----
@@ -158,6 +159,13 @@ public static class Top
         // ---- weights ----
         var wgtRdEn = m.Wire("wgt_rd_en");
         var wgtRdAddr = m.Wire("wgt_rd_addr", wab);
+        // The weight loader and the depthwise unit read the weights; the compute units run one at a time.
+        var loaderRdEn = m.Wire("loader_wgt_rd_en");
+        var loaderRdAddr = m.Wire("loader_wgt_rd_addr", wab);
+        var dwWgtRdEn = m.Wire("dw_wgt_rd_en");
+        var dwWgtRdAddr = m.Wire("dw_wgt_rd_addr", wab);
+        m.Assign(wgtRdEn, loaderRdEn.Or(dwWgtRdEn));
+        m.Assign(wgtRdAddr, Expr.Mux(dwWgtRdEn, dwWgtRdAddr, loaderRdAddr));
         var wgtRdData = m.Wire("wgt_rd_data", c.WeightWordBits);
         m.Instantiate("sdp_ram", "u_weights", Ram(c.WeightWordBits, c.WeightDepth, wab),
             ("clk_i", clk), ("wr_en_i", m.Wire("wgt_wr_en", loadWrEn.And(loadWrMem.Eq(InstructionFormat.DmaWeights)))),
@@ -169,6 +177,13 @@ public static class Top
         var paramWe = HostWrite("params", MemParams, pb);
         var biasRdEn = m.Wire("bias_rd_en");
         var biasRdAddr = m.Wire("bias_rd_addr", pb);
+        // The accumulator and the depthwise unit read the biases; the depthwise unit reads (M, S) at the same address.
+        var accBiasRdEn = m.Wire("acc_bias_rd_en");
+        var accBiasRdAddr = m.Wire("acc_bias_rd_addr", pb);
+        var dwParRdEn = m.Wire("dw_par_rd_en");
+        var dwParRdAddr = m.Wire("dw_par_rd_addr", pb);
+        m.Assign(biasRdEn, accBiasRdEn.Or(dwParRdEn));
+        m.Assign(biasRdAddr, Expr.Mux(dwParRdEn, dwParRdAddr, accBiasRdAddr));
         var biasRdData = m.Wire("bias_rd_data", biasBits);
         m.Instantiate("sdp_ram", "u_bias", Ram(biasBits, c.ParamDepth!.Value, pb),
             ("clk_i", clk), ("wr_en_i", paramWe), ("wr_addr_i", HostAddr(pb)), ("wr_data_i", HostData(biasBits)),
@@ -177,8 +192,8 @@ public static class Top
         var drainRqRdAddr = m.Wire("drain_rq_rd_addr", pb);
         var avgRqRdEn = m.Wire("avg_rq_rd_en");
         var avgRqRdAddr = m.Wire("avg_rq_rd_addr", pb);
-        var rqRdEn = m.Wire("rq_rd_en", drainRqRdEn.Or(avgRqRdEn));
-        var rqRdAddr = m.Wire("rq_rd_addr", Expr.Mux(avgRqRdEn, avgRqRdAddr, drainRqRdAddr));
+        var rqRdEn = m.Wire("rq_rd_en", drainRqRdEn.Or(avgRqRdEn).Or(dwParRdEn));
+        var rqRdAddr = m.Wire("rq_rd_addr", Expr.Mux(dwParRdEn, dwParRdAddr, Expr.Mux(avgRqRdEn, avgRqRdAddr, drainRqRdAddr)));
         var rqRdData = m.Wire("rq_rd_data", rqBits);
         m.Instantiate("sdp_ram", "u_requant_params", Ram(rqBits, c.ParamDepth!.Value, pb),
             ("clk_i", clk), ("wr_en_i", paramWe), ("wr_addr_i", HostAddr(pb)),
@@ -194,8 +209,10 @@ public static class Top
         var avgRdEn = m.Wire("avg_rd_en");
         var avgRdAddr = m.Wire("avg_rd_addr", iab);
         // The compute units run one at a time; each drives its enables only while running.
-        var unitRdEn = m.Wire("unit_rd_en", feedRdEn.Or(poolRdEn).Or(avgRdEn));
-        var unitRdAddr = m.Wire("unit_rd_addr", Expr.Mux(feedRdEn, feedRdAddr, Expr.Mux(poolRdEn, poolRdAddr, avgRdAddr)));
+        var dwRdEn = m.Wire("dw_rd_en");
+        var dwRdAddr = m.Wire("dw_rd_addr", iab);
+        var unitRdEn = m.Wire("unit_rd_en", feedRdEn.Or(poolRdEn).Or(avgRdEn).Or(dwRdEn));
+        var unitRdAddr = m.Wire("unit_rd_addr", Expr.Mux(feedRdEn, feedRdAddr, Expr.Mux(poolRdEn, poolRdAddr, Expr.Mux(dwRdEn, dwRdAddr, avgRdAddr))));
         m.Instantiate("sdp_ram", "u_input", Ram(actBits, c.InputDepth, iab),
             ("clk_i", clk), ("wr_en_i", m.Wire("in_wr_en", loadWrEn.And(loadWrMem.Eq(InstructionFormat.DmaInput)))),
             ("wr_addr_i", loadWrAddr.Slice(iab - 1, 0)), ("wr_data_i", loadWrData),
@@ -211,14 +228,17 @@ public static class Top
         var avgWrEn = m.Wire("avg_wr_en");
         var avgWrAddr = m.Wire("avg_wr_addr", oab);
         var avgWrData = m.Wire("avg_wr_data", actBits);
-        var unitWrEn = m.Wire("unit_wr_en", drainWrEn.Or(poolWrEn).Or(avgWrEn));
+        var dwWrEn = m.Wire("dw_wr_en");
+        var dwWrAddr = m.Wire("dw_wr_addr", oab);
+        var dwWrData = m.Wire("dw_wr_data", actBits);
+        var unitWrEn = m.Wire("unit_wr_en", drainWrEn.Or(poolWrEn).Or(avgWrEn).Or(dwWrEn));
         var storeRdEn = m.Wire("store_rd_en");
         var storeRdAddr = m.Wire("store_rd_addr", oab);
         var outRdData = m.Wire("out_rd_data", actBits);
         m.Instantiate("sdp_ram", "u_output", Ram(actBits, c.OutputDepth, oab),
             ("clk_i", clk), ("wr_en_i", unitWrEn),
-            ("wr_addr_i", m.Wire("out_wr_addr", Expr.Mux(drainWrEn, drainWrAddr, Expr.Mux(poolWrEn, poolWrAddr, avgWrAddr)))),
-            ("wr_data_i", m.Wire("out_wr_data", Expr.Mux(drainWrEn, drainWrData, Expr.Mux(poolWrEn, poolWrData, avgWrData)))),
+            ("wr_addr_i", m.Wire("out_wr_addr", Expr.Mux(drainWrEn, drainWrAddr, Expr.Mux(poolWrEn, poolWrAddr, Expr.Mux(dwWrEn, dwWrAddr, avgWrAddr))))),
+            ("wr_data_i", m.Wire("out_wr_data", Expr.Mux(drainWrEn, drainWrData, Expr.Mux(poolWrEn, poolWrData, Expr.Mux(dwWrEn, dwWrData, avgWrData))))),
             ("rd_en_i", storeRdEn), ("rd_addr_i", storeRdAddr), ("rd_data_o", outRdData));
 
         // ---- store unit: output buffer -> DRAM ----
@@ -275,7 +295,7 @@ public static class Top
             ("clk_i", clk), ("rst_ni", rstN), ("start_i", convStart),
             ("wgt_base_i", f["wgt_base"]), ("wgt_oct_stride_i", f["wgt_oct_stride"]), ("passes_per_band_i", f["passes_per_band"]),
             ("oc_tiles_i", f["oc_tiles"]), ("bands_i", f["bands"]), ("take_i", wbankTake), ("pass_end_i", passEnd),
-            ("wgt_rd_en_o", wgtRdEn), ("wgt_rd_addr_o", wgtRdAddr), ("wgt_rd_data_i", wgtRdData),
+            ("wgt_rd_en_o", loaderRdEn), ("wgt_rd_addr_o", loaderRdAddr), ("wgt_rd_data_i", wgtRdData),
             ("wt_we_o", wtWe), ("wt_row_o", wtRow), ("wt_bank_o", wtBank), ("wt_data_o", wtData),
             ("ready_o", wbankReady), ("zero_o", wbankZero), ("busy_o", loaderBusy));
 
@@ -295,19 +315,24 @@ public static class Top
             ("clk_i", clk), ("rst_ni", rstN),
             ("tag_valid_i", tagValid), ("tag_first_i", tagFirst), ("tag_band_last_i", tagLast), ("tag_bank_i", tagBank),
             ("tag_addr_i", tagAddr), ("tag_par_i", tagPar), ("psum_i", psum),
-            ("bias_rd_en_o", biasRdEn), ("bias_rd_addr_o", biasRdAddr), ("bias_rd_data_i", biasRdData),
+            ("bias_rd_en_o", accBiasRdEn), ("bias_rd_addr_o", accBiasRdAddr), ("bias_rd_data_i", biasRdData),
             ("drain_rd_en_i", drainRdEn), ("drain_rd_bank_i", drainRdBank), ("drain_rd_addr_i", drainRdAddr),
             ("drain_rd_data_o", drainRdData), ("band_done_o", bandDone), ("band_done_bank_o", bandDoneBank), ("busy_o", accBusy));
 
         var drainBusy = m.Wire("drain_busy");
-        m.Instantiate(Drain.Name, "u_drain", null,
+        var dwBusy = m.Wire("dw_busy");
+        // The depthwise unit requantizes through the drain's lanes (the drain is idle while it runs).
+        var dwRqAcc = c.HasDepthwiseUnit ? m.Wire("dw_rq_acc", cols * c.AccumulatorBits) : null;
+        var dwRqQ = c.HasDepthwiseUnit ? m.Wire("dw_rq_q", actBits) : null;
+        (string, Expr?)[] sharedLanes = c.HasDepthwiseUnit ? [("ext_sel_i", dwBusy), ("ext_acc_i", dwRqAcc), ("q_o", dwRqQ)] : [];
+        m.Instantiate(Drain.Name, "u_drain", null, [
             ("clk_i", clk), ("rst_ni", rstN), ("op_start_i", convStart), ("lo_i", f["lo"]), ("hi_i", f["hi"]),
             ("job_we_i", jobWe), ("job_bank_i", jobBank), ("job_out_addr_i", jobOut), ("job_npix_i", jobNpix), ("job_par_i", jobPar),
             ("band_done_i", bandDone), ("band_done_bank_i", bandDoneBank),
             ("rq_rd_en_o", drainRqRdEn), ("rq_rd_addr_o", drainRqRdAddr), ("rq_rd_data_i", rqRdData),
             ("acc_rd_en_o", drainRdEn), ("acc_rd_bank_o", drainRdBank), ("acc_rd_addr_o", drainRdAddr), ("acc_rd_data_i", drainRdData),
             ("act_wr_en_o", drainWrEn), ("act_wr_addr_o", drainWrAddr), ("act_wr_data_o", drainWrData),
-            ("bank_free_o", bankFree), ("bank_free_bank_o", bankFreeBank), ("busy_o", drainBusy));
+            ("bank_free_o", bankFree), ("bank_free_bank_o", bankFreeBank), ("busy_o", drainBusy), .. sharedLanes]);
 
         // ---- pooling ----
         var poolBusy = m.Wire("pool_busy");
@@ -329,7 +354,30 @@ public static class Top
             ("act_rd_en_o", avgRdEn), ("act_rd_addr_o", avgRdAddr), ("act_rd_data_i", inRdData),
             ("act_wr_en_o", avgWrEn), ("act_wr_addr_o", avgWrAddr), ("act_wr_data_o", avgWrData), ("busy_o", avgBusy));
 
-        m.Assign(computeBusy, Expr.Cat(feederBusy, loaderBusy, accBusy, drainBusy, poolBusy, avgBusy).ReduceOr());
+        // ---- depthwise convolution (optional): weights, parameters, input and output through the shared ports ----
+        if (dwStart is not null)
+            m.Instantiate(DepthwiseUnit.Name, "u_dw_unit", null,
+                ("clk_i", clk), ("rst_ni", rstN), ("start_i", dwStart),
+                ("in_base_i", f["in_base"]), ("in_h_i", f["in_h"]), ("in_w_i", f["in_w"]), ("in_plane_i", f["in_plane"]),
+                ("in_groups_i", f["in_groups"]), ("in_unsigned_i", f["in_unsigned"]), ("out_base_i", f["out_base"]),
+                ("out_h_i", f["out_h"]), ("out_w_i", f["out_w"]), ("kernel_i", f["kernel"]), ("stride_i", f["stride"]), ("pad_i", f["pad"]), ("pad_top_i", f["pad_top"]),
+                ("wgt_base_i", f["wgt_base"]), ("par_base_i", f["par_base"]),
+                ("wgt_rd_en_o", dwWgtRdEn), ("wgt_rd_addr_o", dwWgtRdAddr), ("wgt_rd_data_i", wgtRdData),
+                ("par_rd_en_o", dwParRdEn), ("par_rd_addr_o", dwParRdAddr), ("bias_rd_data_i", biasRdData),
+                ("rq_acc_o", dwRqAcc!), ("rq_q_i", dwRqQ!),
+                ("act_rd_en_o", dwRdEn), ("act_rd_addr_o", dwRdAddr), ("act_rd_data_i", inRdData),
+                ("act_wr_en_o", dwWrEn), ("act_wr_addr_o", dwWrAddr), ("act_wr_data_o", dwWrData), ("busy_o", dwBusy));
+        else
+        {
+            foreach (var idle in new[] { dwWgtRdEn, dwParRdEn, dwRdEn, dwWrEn, dwBusy }) m.Assign(idle, Expr.Lit(1, 0));
+            m.Assign(dwWgtRdAddr, Expr.Lit(wab, 0));
+            m.Assign(dwParRdAddr, Expr.Lit(pb, 0));
+            m.Assign(dwRdAddr, Expr.Lit(iab, 0));
+            m.Assign(dwWrAddr, Expr.Lit(oab, 0));
+            m.Assign(dwWrData, Expr.Lit(actBits, 0));
+        }
+
+        m.Assign(computeBusy, Expr.Cat(feederBusy, loaderBusy, accBusy, drainBusy, poolBusy, avgBusy, dwBusy).ReduceOr());
         m.Assign(busyOut, ctrlBusy);
 
         // Cycles in which a pixel entered the array, since the last start.

@@ -53,14 +53,25 @@ public sealed class EngineImage
         for (int layer = 0; layer < schedule.Ops.Count; layer++)
         {
             var op = schedule.Ops[layer];
-            if (op.Opcode != Opcode.Conv) continue;
+            if (op.Opcode is not (Opcode.Conv or Opcode.DwConv)) continue;
             if (!convs.TryGetValue(op.Node, out var q))
                 throw new ScheduleException($"layer '{op.Node}': no quantized weights");
             int cout = op.Output.Shape.Channels, cin = op.Input.Shape.Channels, k = op.Kernel;
+            // Grouped weights are [Cout][Cin/G][K][K]; an input channel outside the output channel's group has weight 0.
+            int sourceCin = op.Input.Im2Col?.Source.Channels ?? cin, sourceK = op.Input.Im2Col?.Kernel ?? k;
+            int cinPer = cin / op.ConvGroups, coutPer = cout / op.ConvGroups;
+            if (q.Weights.Length != (long)cout * (sourceCin / op.ConvGroups) * sourceK * sourceK)
+                throw new ScheduleException($"layer '{op.Node}': {q.Weights.Length} weights, expected {cout} x {sourceCin / op.ConvGroups} x {sourceK} x {sourceK} ({op.ConvGroups} groups)");
+            if (op.Opcode == Opcode.DwConv)
+            {
+                WriteDepthwise(schedule, op, q, weightBytes, parameters);
+                continue;
+            }
             // Weight of output channel oc for logical input channel ic at tap (ky, kx) of this op.
             var packing = op.Input.Im2Col;
             Func<int, int, int, int, sbyte> weight = packing is null
-                ? (oc, ic, ky, kx) => q.Weights[((oc * cin + ic) * k + ky) * k + kx]
+                ? (oc, ic, ky, kx) => ic / cinPer != oc / coutPer ? (sbyte)0
+                    : q.Weights[((oc * cinPer + ic % cinPer) * k + ky) * k + kx]
                 : (oc, ic, _, _) =>
                 {
                     // Packed channel (ky*K + kx)*Cin + c of a 1x1 op is tap (ky, kx) of source channel c.
@@ -69,13 +80,14 @@ public sealed class EngineImage
                     return q.Weights[((oc * scin + c) * sk + tap / sk) * sk + tap % sk];
                 };
             var logical = op.Input.LogicalChannels(rows);
-            int groups = op.Input.Groups;
             long word = op.WeightBase - schedule.WeightDramBase;
             var zero = new bool[op.OutputTiles][];
             for (int tile = 0; tile < op.OutputTiles; tile++)
             {
                 long tileWord = word;
-                for (int g = 0; g < groups; g++)
+                // A grouped layer's tile holds the weights of the input groups it reads only.
+                var (firstGroup, groupCount) = op.InputGroupsOf(tile);
+                for (int g = firstGroup; g < firstGroup + groupCount; g++)
                     for (int ky = 0; ky < k; ky++)
                         for (int kx = 0; kx < k; kx++)
                             for (int r = 0; r < rows; r++, word++)
@@ -88,8 +100,8 @@ public sealed class EngineImage
                                 }
                             }
                 // A pass is Rows consecutive words (one per array row); all zero, the feeder may skip it.
-                zero[tile] = new bool[op.PassesPerBand];
-                for (int pass = 0; pass < op.PassesPerBand; pass++)
+                zero[tile] = new bool[op.PassesOf(tile)];
+                for (int pass = 0; pass < zero[tile].Length; pass++)
                     zero[tile][pass] = !weightBytes.AsSpan((int)((tileWord + (long)pass * rows) * wordBytes), rows * wordBytes).ContainsAnyExcept((byte)0);
                 var p = BigInteger.Zero;
                 for (int col = 0; col < cols; col++)
@@ -117,6 +129,40 @@ public sealed class EngineImage
             parameters[op.ParamBase] = p;
         }
         return new EngineImage(EncodeProgram(schedule), weightBytes, parameters) { ZeroPasses = zeroPasses };
+    }
+
+    /// <summary>
+    /// A depthwise layer on the depthwise unit: per channel group, K x K weight words (tap
+    /// ky*K + kx; lane l is the tap weight of the channel in lane l) and one channel-parameter
+    /// word (lane l's bias and (M, S)); lanes that are holes of the input's layout get zero weights,
+    /// bias 0 and M = 0, S = 1, so they stay 0 like the holes they mirror.
+    /// </summary>
+    private static void WriteDepthwise(EngineSchedule schedule, ScheduledOp op, QuantizedConv q, byte[] weightBytes, BigInteger[] parameters)
+    {
+        var c = schedule.Config;
+        int lanes = c.Rows, k = op.Kernel, wordBytes = c.DramWordBytes;
+        var logical = op.Input.LogicalChannels(lanes);
+        long word = op.WeightBase - schedule.WeightDramBase;
+        for (int g = 0; g < op.Input.Groups; g++)
+        {
+            for (int tap = 0; tap < k * k; tap++, word++)
+                for (int lane = 0; lane < lanes; lane++)
+                {
+                    int ch = logical[g * lanes + lane];
+                    if (ch >= 0) weightBytes[word * wordBytes + lane] = (byte)q.Weights[ch * k * k + tap];
+                }
+            var p = BigInteger.Zero;
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                int ch = logical[g * lanes + lane];
+                long bias = ch >= 0 ? q.Bias[ch] : 0;
+                long m = ch >= 0 ? q.Requant[ch].Multiplier : 0, s = ch >= 0 ? q.Requant[ch].Shift : 1;
+                p |= (new BigInteger(bias) & uint.MaxValue) << (lane * EngineConfig.BiasBits);
+                p |= (new BigInteger(m) | new BigInteger(s) << EngineConfig.MultiplierBits)
+                    << (c.Cols * EngineConfig.BiasBits + lane * EngineConfig.RequantLaneBits);
+            }
+            parameters[op.ParamBase + g] = p;
+        }
     }
 
     /// <summary>The program as the fetch unit reads it from DRAM: each word in <see cref="InstructionFormat.DramBytes"/> little-endian bytes.</summary>

@@ -3,7 +3,8 @@ using Accel.Hardware.Config;
 
 namespace Accel.Hardware.Program;
 
-public enum Opcode { End = 0, Conv = 1, MaxPool = 2, AvgPool = 3, Load = 4, Store = 5 }
+/// <summary>Instruction opcodes; DwConv runs a depthwise convolution on the depthwise unit (docs/engine.md).</summary>
+public enum Opcode { End = 0, Conv = 1, MaxPool = 2, AvgPool = 3, Load = 4, Store = 5, DwConv = 6 }
 
 /// <summary>The three units that run instructions concurrently; each runs one at a time, in program order.</summary>
 public enum Unit { Load = 0, Compute = 1, Store = 2 }

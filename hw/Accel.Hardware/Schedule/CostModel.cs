@@ -98,6 +98,21 @@ public static class CostModel
     /// <summary>One window tap per cycle, then the read and compare stages.</summary>
     public static long MaxPoolBusy(int groups, int outH, int outW, int kernel) => (long)groups * outH * outW * kernel * kernel + FeedStages + 1;
 
+    /// <summary>
+    /// The depthwise unit: per group, its weight words (K x K reads, with the parameter word), then
+    /// per output row K x K reads for the first pixel and K x min(K, stride) for each further one;
+    /// between groups it waits for the previous group's last pixel to be written, and after the
+    /// last group the unit stays busy until that write.
+    /// </summary>
+    public static long DwConvBusy(int groups, int outH, int outW, int kernel, int stride)
+    {
+        long taps = (long)kernel * kernel;
+        long row = taps + (long)(outW - 1) * kernel * Math.Min(kernel, stride);
+        long perGroup = taps + outH * row;
+        int writeLatency = DepthwiseUnit.WriteLatency(kernel);
+        return 1 + groups * perGroup + (groups - 1L) * (writeLatency + 1) + writeLatency;
+    }
+
     /// <summary>The (M, S) read, one cycle per input word, then the read and requantization latency.</summary>
     public static long AvgPoolBusy(int groups, int plane) => 1 + (long)groups * plane + 1 + Requantizer.Latency - 1;
 
@@ -311,6 +326,7 @@ public static class CostModel
                 zeroPasses is null ? null : tile => zeroPasses(insn, tile)),
             Opcode.MaxPool => MaxPoolBusy((int)f["in_groups"], (int)f["out_h"], (int)f["out_w"], (int)f["kernel"]),
             Opcode.AvgPool => AvgPoolBusy((int)f["in_groups"], (int)f["in_plane"]),
+            Opcode.DwConv => DwConvBusy((int)f["in_groups"], (int)f["out_h"], (int)f["out_w"], (int)f["kernel"], (int)f["stride"]),
             _ => throw new ArgumentException($"no unit runs {insn.Opcode}"),
         };
     }

@@ -49,6 +49,32 @@ public sealed record ScheduledOp(
     public int Instructions { get; init; }
     /// <summary>Weight words of one output tile (its passes x Rows array rows).</summary>
     public int TileWeightWords(EngineConfig c) => PassesPerBand * c.Rows;
+
+    /// <summary>
+    /// A grouped convolution on the array: per output tile, the input groups (first physical
+    /// group, count) its output channels' conv groups read; null when every tile reads all.
+    /// </summary>
+    public IReadOnlyList<(int First, int Count)>? TileInputGroups { get; init; }
+
+    /// <summary>The convolution's groups (1: ordinary; input channels for a depthwise layer).</summary>
+    public int ConvGroups { get; init; } = 1;
+
+    /// <summary>The input groups output tile <paramref name="tile"/> reads.</summary>
+    public (int First, int Count) InputGroupsOf(int tile) => TileInputGroups?[tile] ?? (0, Input.Groups);
+
+    /// <summary>Passes of one band of tile <paramref name="tile"/>: its input groups x K x K.</summary>
+    public int PassesOf(int tile) => TileInputGroups is null ? PassesPerBand : TileInputGroups[tile].Count * Kernel * Kernel;
+
+    /// <summary>
+    /// Weight words of the layer in DRAM: per tile its passes x Rows array rows; a depthwise layer
+    /// on the depthwise unit, K x K words (one per tap) per channel group.
+    /// </summary>
+    public long WeightWords(EngineConfig c) => Opcode == Opcode.DwConv
+        ? (long)Input.Groups * Kernel * Kernel
+        : Enumerable.Range(0, OutputTiles).Sum(t => (long)PassesOf(t) * c.Rows);
+
+    /// <summary>Channel-parameter words of the layer: one per output tile, or per channel group on the depthwise unit.</summary>
+    public int ParamWords => Opcode == Opcode.DwConv ? Input.Groups : OutputTiles;
 }
 
 /// <summary>

@@ -61,6 +61,10 @@ internal static class LayerTiling
         if (o.Width > c.AccumulatorDepth)
             throw new ScheduleException($"layer '{node.Name}': an output row of {o.Width} pixels does not fit the accumulator ({c.AccumulatorDepth} pixels per bank)");
         int tiles = (conv.OutChannels + c.Cols - 1) / c.Cols;
+        // A grouped convolution: each output tile reads only the input groups its conv groups need.
+        var tileGroups = conv.Groups == 1 || input.Im2Col is not null ? null : TileInputGroups(c, node, conv, input, tiles);
+        (int First, int Count) GroupsOf(int t) => tileGroups?[t] ?? (0, gin);
+        if (tileGroups is not null) gin = tileGroups.Max(t => t.Count);
         int passes = gin * k * k, tileWords = passes * c.Rows;
         if (tileWords > c.WeightSlotWords)
             throw new BufferCapacityException(node.Name, "weight", 2L * tileWords, c.WeightDepth, $"layer '{node.Name}': the weights of one output tile ({passes} passes x {c.Rows} rows = {tileWords} words) " +
@@ -73,9 +77,22 @@ internal static class LayerTiling
             throw new BufferCapacityException(node.Name, "input", 2L * firstRows, c.InputDepth, $"layer '{node.Name}': one output row reads {gin} groups x {Math.Min(hin, k)} rows x {win} = {firstRows} input words, " +
                 $"more than an input-buffer slot of {c.InputSlotWords} words; the input buffer needs a depth of at least {2 * firstRows} (configured {c.InputDepth}, two slots)");
 
-        int chunkTiles = Math.Min(tiles, Math.Min(c.WeightSlotWords / tileWords, c.OutputSlotWords / o.Width));
-        int chunks = Ceil(tiles, chunkTiles);
-        chunkTiles = Ceil(tiles, chunks);
+        // Chunks of output tiles whose weights fit a weight slot; a chunk's tiles read the same input groups.
+        var chunkList = new List<(int T0, int Tn, int G0, int Gn)>();
+        for (int t0 = 0; t0 < tiles;)
+        {
+            var range = GroupsOf(t0);
+            int runEnd = t0 + 1;
+            while (runEnd < tiles && GroupsOf(runEnd) == range) runEnd++;
+            int runTiles = runEnd - t0, runTileWords = range.Count * k * k * c.Rows;
+            int perChunk = Math.Min(runTiles, Math.Min(c.WeightSlotWords / runTileWords, c.OutputSlotWords / o.Width));
+            int runChunks = Ceil(runTiles, perChunk);
+            perChunk = Ceil(runTiles, runChunks);
+            for (int t = t0; t < runEnd; t += perChunk) chunkList.Add((t, Math.Min(perChunk, runEnd - t), range.First, range.Count));
+            t0 = runEnd;
+        }
+        int chunks = chunkList.Count;
+        int chunkTiles = chunkList.Max(ch => ch.Tn);
         int rmax = MaxRows(o.Height, r => (long)gin * InRows(r, s, k, hin) * win <= c.InputSlotWords && (long)chunkTiles * r * o.Width <= c.OutputSlotWords);
         int stripes = Ceil(o.Height, rmax);
         // A 1x1 layer done in one step could not load while it computes; a few stripes let the
@@ -93,31 +110,41 @@ internal static class LayerTiling
         var (lo, hi) = Int8Arithmetic.OutputRange(conv.Relu, unsignedTensors.Contains(node.Name));
         int wb = c.DramWordBytes;
         var stripeList = Balanced(o.Height, stripes);
-        long inputWordsOnce = stripeList.Sum(st => (long)gin * RowSpan(st.Y0, st.Rows, s, k, p, hin).Rows * win);
-        long weightWordsOnce = (long)tiles * tileWords;
-        bool chunkOuter = stripes > 1 && chunks > 1 && chunks * inputWordsOnce + weightWordsOnce < inputWordsOnce + stripes * weightWordsOnce;
+        long rowsOnce = stripeList.Sum(st => (long)RowSpan(st.Y0, st.Rows, s, k, p, hin).Rows * win);
+        long inputWordsOnce = gin * rowsOnce;
+        long weightWordsOnce = chunkList.Sum(ch => (long)ch.Tn * ch.Gn * k * k * c.Rows);
+        // Chunks reading different input groups load their own input either way.
+        long inputStripeOuter = tileGroups is null ? inputWordsOnce : chunkList.Sum(ch => ch.Gn * rowsOnce);
+        long inputChunkOuter = tileGroups is null ? chunks * inputWordsOnce : inputStripeOuter;
+        bool chunkOuter = stripes > 1 && chunks > 1 && inputChunkOuter + weightWordsOnce < inputStripeOuter + stripes * weightWordsOnce;
         var order = chunkOuter
             ? from ch in Enumerable.Range(0, chunks) from st in Enumerable.Range(0, stripes) select (ch, st)
             : from st in Enumerable.Range(0, stripes) from ch in Enumerable.Range(0, chunks) select (ch, st);
+        // Weight words before each tile in the layer's region (tiles of a grouped layer differ in passes).
+        var tileWordBase = new long[tiles + 1];
+        for (int t = 0; t < tiles; t++) tileWordBase[t + 1] = tileWordBase[t] + (long)GroupsOf(t).Count * k * k * c.Rows;
 
         foreach (var (ch, st) in order)
         {
             var (y0, rows) = stripeList[st];
-            int t0 = ch * chunkTiles, tn = Math.Min(chunkTiles, tiles - t0);
+            var (t0, tn, g0, gn) = chunkList[ch];
+            int chunkPasses = gn * k * k;
             var (iy0, inRows, padTop, mapRows) = RowSpan(y0, rows, s, k, p, hin);
             int bands = Ceil(rows, bandRows);
-            var load = new Transfer((input.Base + (long)iy0 * win) * wb, (long)input.Plane * wb, gin, inRows * win, inRows * win,
-                input.Root, $"{input.Root}/{input.Base}:rows {iy0}+{inRows}");
-            var weights = new Transfer((weightBase + (long)t0 * tileWords) * wb, 0, 1, tn * tileWords, 0, "weights", $"weights/{node.Name}:tiles {t0}+{tn}");
+            string inputKey = tileGroups is null ? $"{input.Root}/{input.Base}:rows {iy0}+{inRows}" : $"{input.Root}/{input.Base}:groups {g0}+{gn} rows {iy0}+{inRows}";
+            var load = new Transfer((input.Base + (long)g0 * input.Plane + (long)iy0 * win) * wb, (long)input.Plane * wb, gn, inRows * win, inRows * win,
+                input.Root, inputKey);
+            long chunkWords = tileWordBase[t0 + tn] - tileWordBase[t0];
+            var weights = new Transfer((weightBase + tileWordBase[t0]) * wb, 0, 1, (int)chunkWords, 0, "weights", $"weights/{node.Name}:tiles {t0}+{tn}");
             var fields = new Dictionary<string, long>
             {
                 ["opcode"] = (long)Opcode.Conv,
                 ["in_base"] = 0, ["in_h"] = mapRows, ["in_w"] = win, ["in_plane"] = inRows * win,
-                ["in_groups"] = gin, ["in_unsigned"] = input.Unsigned ? 1 : 0,
+                ["in_groups"] = gn, ["in_unsigned"] = input.Unsigned ? 1 : 0,
                 ["out_base"] = 0, ["out_h"] = rows, ["out_w"] = o.Width, ["out_plane"] = rows * o.Width,
                 ["kernel"] = k, ["stride"] = s, ["pad"] = p, ["pad_top"] = padTop,
                 ["oc_tiles"] = tn, ["bands"] = bands, ["band_rows"] = bandRows, ["band_out_step"] = (long)bandRows * o.Width,
-                ["wgt_base"] = 0, ["wgt_oct_stride"] = tileWords, ["passes_per_band"] = passes,
+                ["wgt_base"] = 0, ["wgt_oct_stride"] = chunkPasses * c.Rows, ["passes_per_band"] = chunkPasses,
                 ["par_base"] = paramBase + t0, ["lo"] = lo, ["hi"] = hi,
             };
             CheckDims(node.Name, fields);
@@ -125,7 +152,37 @@ internal static class LayerTiling
                 output.Root, $"{output.Root}/{output.Base}:tiles {t0}+{tn} rows {y0}+{rows}");
             steps.Add(new LayerStep(layer, weights, load, Opcode.Conv, fields, store));
         }
-        return new ScheduledOp(node.Name, node.Group, Opcode.Conv, input, output, k, s, p, tiles, passes, stripes, chunks, weightBase, paramBase, node.Macs);
+        return new ScheduledOp(node.Name, node.Group, Opcode.Conv, input, output, k, s, p, tiles, passes, stripes, chunks, weightBase, paramBase, node.Macs)
+            { TileInputGroups = tileGroups, ConvGroups = conv.Groups };
+    }
+
+    /// <summary>
+    /// For each output tile of a grouped convolution, the physical input groups holding the input
+    /// channels of its output channels' conv groups (holes of the input placement included).
+    /// </summary>
+    private static (int First, int Count)[] TileInputGroups(EngineConfig c, Node node, ConvLayer conv, TensorPlacement input, int tiles)
+    {
+        int cin = input.Shape.Channels, cout = conv.OutChannels, g = conv.Groups;
+        if (cin % g != 0 || cout % g != 0)
+            throw new ScheduleException($"layer '{node.Name}': {g} groups do not divide {cin} input and {cout} output channels");
+        int cinPer = cin / g, coutPer = cout / g;
+        var physical = new int[cin];
+        var logical = input.LogicalChannels(c.Rows);
+        for (int pc = 0; pc < logical.Length; pc++) if (logical[pc] >= 0) physical[logical[pc]] = pc;
+        var result = new (int, int)[tiles];
+        for (int t = 0; t < tiles; t++)
+        {
+            int oc0 = t * c.Cols, oc1 = Math.Min(cout, oc0 + c.Cols) - 1;
+            int ic0 = oc0 / coutPer * cinPer, ic1 = (oc1 / coutPer + 1) * cinPer - 1;
+            int first = int.MaxValue, last = -1;
+            for (int ic = ic0; ic <= ic1; ic++)
+            {
+                first = Math.Min(first, physical[ic] / c.Rows);
+                last = Math.Max(last, physical[ic] / c.Rows);
+            }
+            result[t] = (first, last - first + 1);
+        }
+        return result;
     }
 
     public static ScheduledOp MaxPool(EngineConfig c, MemoryModel memory, int layer, Node node, MaxPoolLayer pool, TensorPlacement input,
@@ -175,6 +232,62 @@ internal static class LayerTiling
                 steps.Add(new LayerStep(layer, null, load, Opcode.MaxPool, fields, store));
             }
         return new ScheduledOp(node.Name, node.Group, Opcode.MaxPool, input, output, k, s, p, 0, 0, stripeCount, 0, 0, 0, 0);
+    }
+
+    /// <summary>
+    /// A depthwise convolution on the depthwise unit: lane-wise like a max pool, so a step is a row
+    /// stripe (with the kernel's halo) of some channel groups; each group brings its K x K weight
+    /// words (through the weight cache, like a conv's chunks) and its channel-parameter word.
+    /// The group count and stripe height are the ones that read the least, counting each step's latency.
+    /// </summary>
+    public static ScheduledOp Depthwise(EngineConfig c, MemoryModel memory, int layer, Node node, ConvLayer conv, TensorPlacement input,
+        TensorPlacement output, IReadOnlySet<string> unsignedTensors, long weightBase, int paramBase, List<LayerStep> steps)
+    {
+        var o = node.Output;
+        int k = conv.KernelSize, s = conv.Stride, p = conv.Padding, hin = input.Shape.Height, win = input.Shape.Width, groups = input.Groups;
+        int taps = k * k;
+        (int Groups, int Stripes, double Cost)? best = null;
+        for (int gc = groups; gc >= 1; gc--)
+        {
+            int per = gc;
+            if ((long)per * Math.Min(hin, k) * win > c.InputSlotWords || (long)per * o.Width > c.OutputSlotWords || (long)per * taps > c.WeightSlotWords) continue;
+            int rmax = MaxRows(o.Height, r => (long)per * InRows(r, s, k, hin) * win <= c.InputSlotWords && (long)per * r * o.Width <= c.OutputSlotWords);
+            int stripes = Ceil(o.Height, rmax);
+            int stepsCount = stripes * Ceil(groups, gc);
+            long words = 0;
+            foreach (var (y0, rows) in Balanced(o.Height, stripes)) words += (long)groups * RowSpan(y0, rows, s, k, p, hin).Rows * win;
+            double cost = words * c.BeatsPerWord / memory.BeatsPerCycle + stepsCount * (memory.ReadLatency + 2.0 * CostModel.StepOverhead);
+            if (best is null || cost < best.Value.Cost) best = (gc, stripes, cost);
+        }
+        if (best is not { } choice)
+            throw new BufferCapacityException(node.Name, "input", 2L * Math.Min(hin, k) * win, c.InputDepth, $"layer '{node.Name}': one output row of one channel group reads {Math.Min(hin, k)} rows x {win} = {Math.Min(hin, k) * win} input words; " +
+                $"an input-buffer slot holds {c.InputSlotWords} and an output-buffer slot {c.OutputSlotWords} (depths {c.InputDepth} and {c.OutputDepth}, two slots each)");
+        var (lo, hi) = Int8Arithmetic.OutputRange(conv.Relu, unsignedTensors.Contains(node.Name));
+        int per0 = Ceil(groups, Ceil(groups, choice.Groups)), wb = c.DramWordBytes;
+        foreach (var (y0, rows) in Balanced(o.Height, choice.Stripes))
+            for (int g0 = 0; g0 < groups; g0 += per0)
+            {
+                int gn = Math.Min(per0, groups - g0);
+                var (iy0, inRows, padTop, mapRows) = RowSpan(y0, rows, s, k, p, hin);
+                var load = new Transfer((input.Base + (long)g0 * input.Plane + (long)iy0 * win) * wb, (long)input.Plane * wb, gn, inRows * win, inRows * win,
+                    input.Root, $"{input.Root}/{input.Base}:groups {g0}+{gn} rows {iy0}+{inRows}");
+                var weights = new Transfer((weightBase + (long)g0 * taps) * wb, 0, 1, gn * taps, 0, "weights", $"weights/{node.Name}:groups {g0}+{gn}");
+                var fields = new Dictionary<string, long>
+                {
+                    ["opcode"] = (long)Opcode.DwConv,
+                    ["in_base"] = 0, ["in_h"] = mapRows, ["in_w"] = win, ["in_plane"] = inRows * win,
+                    ["in_groups"] = gn, ["in_unsigned"] = input.Unsigned ? 1 : 0,
+                    ["out_base"] = 0, ["out_h"] = rows, ["out_w"] = o.Width, ["out_plane"] = rows * o.Width,
+                    ["kernel"] = k, ["stride"] = s, ["pad"] = p, ["pad_top"] = padTop,
+                    ["wgt_base"] = 0, ["par_base"] = paramBase + g0, ["lo"] = lo, ["hi"] = hi,
+                };
+                CheckDims(node.Name, fields);
+                var store = new Transfer((output.Base + (long)g0 * output.Plane + (long)y0 * o.Width) * wb, (long)output.Plane * wb, gn, rows * o.Width, rows * o.Width,
+                    output.Root, $"{output.Root}/{output.Base}:groups {g0}+{gn} rows {y0}+{rows}");
+                steps.Add(new LayerStep(layer, weights, load, Opcode.DwConv, fields, store));
+            }
+        return new ScheduledOp(node.Name, node.Group, Opcode.DwConv, input, output, k, s, p, 0, 0, choice.Stripes, Ceil(groups, per0), weightBase, paramBase, node.Macs)
+            { ConvGroups = conv.Groups };
     }
 
     public static ScheduledOp AvgPool(EngineConfig c, int layer, Node node, TensorPlacement input, TensorPlacement output, int paramBase, List<LayerStep> steps)

@@ -84,7 +84,7 @@ public static class ScheduleCompiler
                 tensors[concat.Name] = placed;
                 next += placed.Words;
             }
-            else if (node.Op is MaxPoolLayer or GlobalAvgPoolLayer)
+            else if (node.Op is MaxPoolLayer or GlobalAvgPoolLayer || OnDepthwiseUnit(config, node, tensors[node.Inputs[0]]))
             {
                 // Pooling is lane-wise: the output keeps its input's channel layout (holes included).
                 var source = tensors[node.Inputs[0]];
@@ -109,11 +109,17 @@ public static class ScheduleCompiler
             int layer = ops.Count;
             switch (node.Op)
             {
+                case ConvLayer conv when OnDepthwiseUnit(config, node, tensors[node.Inputs[0]]) && SameLayout(tensors[node.Inputs[0]], tensors[node.Name]):
+                    ops.Add(LayerTiling.Depthwise(config, memory, layer, node, conv, tensors[node.Inputs[0]], tensors[node.Name], unsignedTensors,
+                        tensorWords + weightWords, paramWords, steps));
+                    weightWords += ops[^1].WeightWords(config);
+                    paramWords += ops[^1].ParamWords;
+                    break;
                 case ConvLayer conv:
                     ops.Add(LayerTiling.Conv(config, layer, node, conv, tensors[node.Inputs[0]], tensors[node.Name], unsignedTensors,
                         tensorWords + weightWords, paramWords, steps));
-                    weightWords += (long)ops[^1].OutputTiles * ops[^1].TileWeightWords(config);
-                    paramWords += ops[^1].OutputTiles;
+                    weightWords += ops[^1].WeightWords(config);
+                    paramWords += ops[^1].ParamWords;
                     break;
                 case MaxPoolLayer pool:
                     ops.Add(LayerTiling.MaxPool(config, memory, layer, node, pool, tensors[node.Inputs[0]], tensors[node.Name], steps));
@@ -125,7 +131,7 @@ public static class ScheduleCompiler
                 case ConcatLayer or DropoutLayer:
                     break;
                 default:
-                    throw new ScheduleException($"layer '{node.Name}': {node.Op.GetType().Name.Replace("Layer", "")} is not an operation this engine runs (conv, max pool, global average pool, concat)");
+                    throw new ScheduleException($"layer '{node.Name}': {node.Op.GetType().Name.Replace("Layer", "")} is not an operation this engine runs (conv, grouped and depthwise conv, max pool, global average pool, concat)");
             }
         }
 
@@ -133,6 +139,7 @@ public static class ScheduleCompiler
         var resolved = config with
         {
             ParamDepth = Resolve(config.ParamDepth, Math.Max(paramWords, 2), "channel-parameter"),
+            DepthwiseUnit = config.DepthwiseUnit ?? ops.Any(o => o.Opcode == Opcode.DwConv),
         };
         var format = new InstructionFormat(resolved);
         long dramBytes = EngineSchedule.ProgramPlacement(config, tensorWords + weightWords) + (instructions.Count + 1L) * format.DramBytes;
@@ -156,11 +163,24 @@ public static class ScheduleCompiler
     private static Node? PackedInputConv(Network network, EngineConfig config, IReadOnlyList<Node> nodes, string inputTensor, Shape inputShape)
     {
         var readers = nodes.Where(n => n.Inputs.Contains(inputTensor)).ToList();
-        if (readers is not [{ Op: ConvLayer conv } reader] || conv.KernelSize == 1 || inputShape.Channels >= config.Rows) return null;
+        if (readers is not [{ Op: ConvLayer conv } reader] || conv.KernelSize == 1 || conv.Groups != 1 || inputShape.Channels >= config.Rows) return null;
         int packedGroups = TensorPlacement.GroupsFor(inputShape.Channels * conv.KernelSize * conv.KernelSize, config.Rows);
         int plainPasses = TensorPlacement.GroupsFor(inputShape.Channels, config.Rows) * conv.KernelSize * conv.KernelSize;
         return packedGroups < plainPasses ? reader : null;
     }
+
+    /// <summary>
+    /// A depthwise convolution (groups = input channels = output channels) runs on the depthwise
+    /// unit unless the configuration leaves it out, when its kernel fits the unit; its output then keeps its
+    /// input's channel layout, like a pool. Everything else (and a packed input) runs on the array.
+    /// </summary>
+    public static bool OnDepthwiseUnit(EngineConfig config, Node node, TensorPlacement input) =>
+        node.Op is ConvLayer conv && config.DepthwiseUnit != false && conv.Groups > 1 && conv.Groups == input.Shape.Channels
+        && conv.OutChannels == conv.Groups && conv.KernelSize <= config.DepthwiseMaxKernel && input.Im2Col is null;
+
+    /// <summary>True when the two tensors put every channel in the same lane of the same group (a depthwise output written into a concat may not).</summary>
+    private static bool SameLayout(TensorPlacement a, TensorPlacement b) =>
+        a.Groups == b.Groups && a.Segments.Count == b.Segments.Count && a.Segments.Zip(b.Segments).All(p => p.First == p.Second);
 
     private static int Resolve(int? configured, int needed, string buffer)
     {

@@ -39,8 +39,14 @@ public static class ScheduleReport
         for (int i = 0; i < s.Ops.Count; i++)
         {
             var op = s.Ops[i];
-            string tiling = op.Opcode == Opcode.Conv ? $"{op.OutputTiles} x {op.PassesPerBand}" : "";
-            string stripes = op.Opcode == Opcode.Conv ? $"{op.Stripes} x {op.WeightChunks}" : $"{op.Stripes}";
+            string tiling = op.Opcode switch
+            {
+                Opcode.Conv => $"{op.OutputTiles} x {op.PassesPerBand}",
+                // The depthwise unit: channel groups x taps (one weight word each).
+                Opcode.DwConv => $"{op.Input.Groups} groups x {op.Kernel * op.Kernel}",
+                _ => "",
+            };
+            string stripes = op.Opcode is Opcode.Conv or Opcode.DwConv ? $"{op.Stripes} x {op.WeightChunks}" : $"{op.Stripes}";
             sb.AppendLine(inv, $"| {i} | {op.Node} | {op.Opcode} | {op.Output.Shape} | {op.Macs:N0} | {tiling} | {stripes} | {op.Instructions} | " +
                 $"{op.Cost.Cycles:N0} | {op.Cost.IdealCycles:N0} | {op.Cost.Utilization:P1} | {op.DramReadBytes:N0} | {op.DramWriteBytes:N0} | " +
                 $"{op.ComputeCycles:N0} | {op.MemoryCycles:N0} | {op.Bound.ToString().ToLowerInvariant()} |");

@@ -198,7 +198,7 @@ public sealed class Network
     /// </summary>
     public static bool RunsOnEngine(Node node) => node.Op switch
     {
-        ConvLayer c => c.Groups == 1,
+        ConvLayer => true,
         MaxPoolLayer or ConcatLayer or GlobalAvgPoolLayer => true,
         _ => false,
     };
