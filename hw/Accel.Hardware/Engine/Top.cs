@@ -112,6 +112,8 @@ public static class Top
         var convStart = m.Wire("conv_start", computeStart.And(f["opcode"].Eq((long)Opcode.Conv)));
         var poolStart = m.Wire("pool_start", computeStart.And(f["opcode"].Eq((long)Opcode.MaxPool)));
         var avgStart = m.Wire("avg_start", computeStart.And(f["opcode"].Eq((long)Opcode.AvgPool)));
+        var eltStart = m.Wire("elt_start", computeStart.And(f["opcode"].Eq((long)Opcode.Eltwise)));
+        var fe = new[] { "elt_op", "in2_unsigned" }.ToDictionary(n => n, n => Field(computeInsn, "c", n));
         var hostIdle = m.Wire("host_idle", !ctrlBusy);
 
         // ---- host writes: each buffer takes the low bits of the data word ----
@@ -177,8 +179,10 @@ public static class Top
         var drainRqRdAddr = m.Wire("drain_rq_rd_addr", pb);
         var avgRqRdEn = m.Wire("avg_rq_rd_en");
         var avgRqRdAddr = m.Wire("avg_rq_rd_addr", pb);
-        var rqRdEn = m.Wire("rq_rd_en", drainRqRdEn.Or(avgRqRdEn));
-        var rqRdAddr = m.Wire("rq_rd_addr", Expr.Mux(avgRqRdEn, avgRqRdAddr, drainRqRdAddr));
+        var eltRqRdEn = m.Wire("elt_rq_rd_en");
+        var eltRqRdAddr = m.Wire("elt_rq_rd_addr", pb);
+        var rqRdEn = m.Wire("rq_rd_en", drainRqRdEn.Or(avgRqRdEn).Or(eltRqRdEn));
+        var rqRdAddr = m.Wire("rq_rd_addr", Expr.Mux(eltRqRdEn, eltRqRdAddr, Expr.Mux(avgRqRdEn, avgRqRdAddr, drainRqRdAddr)));
         var rqRdData = m.Wire("rq_rd_data", rqBits);
         m.Instantiate("sdp_ram", "u_requant_params", Ram(rqBits, c.ParamDepth!.Value, pb),
             ("clk_i", clk), ("wr_en_i", paramWe), ("wr_addr_i", HostAddr(pb)),
@@ -194,8 +198,10 @@ public static class Top
         var avgRdEn = m.Wire("avg_rd_en");
         var avgRdAddr = m.Wire("avg_rd_addr", iab);
         // The compute units run one at a time; each drives its enables only while running.
-        var unitRdEn = m.Wire("unit_rd_en", feedRdEn.Or(poolRdEn).Or(avgRdEn));
-        var unitRdAddr = m.Wire("unit_rd_addr", Expr.Mux(feedRdEn, feedRdAddr, Expr.Mux(poolRdEn, poolRdAddr, avgRdAddr)));
+        var eltRdEn = m.Wire("elt_rd_en");
+        var eltRdAddr = m.Wire("elt_rd_addr", iab);
+        var unitRdEn = m.Wire("unit_rd_en", feedRdEn.Or(poolRdEn).Or(avgRdEn).Or(eltRdEn));
+        var unitRdAddr = m.Wire("unit_rd_addr", Expr.Mux(feedRdEn, feedRdAddr, Expr.Mux(poolRdEn, poolRdAddr, Expr.Mux(eltRdEn, eltRdAddr, avgRdAddr))));
         m.Instantiate("sdp_ram", "u_input", Ram(actBits, c.InputDepth, iab),
             ("clk_i", clk), ("wr_en_i", m.Wire("in_wr_en", loadWrEn.And(loadWrMem.Eq(InstructionFormat.DmaInput)))),
             ("wr_addr_i", loadWrAddr.Slice(iab - 1, 0)), ("wr_data_i", loadWrData),
@@ -211,14 +217,17 @@ public static class Top
         var avgWrEn = m.Wire("avg_wr_en");
         var avgWrAddr = m.Wire("avg_wr_addr", oab);
         var avgWrData = m.Wire("avg_wr_data", actBits);
-        var unitWrEn = m.Wire("unit_wr_en", drainWrEn.Or(poolWrEn).Or(avgWrEn));
+        var eltWrEn = m.Wire("elt_wr_en");
+        var eltWrAddr = m.Wire("elt_wr_addr", oab);
+        var eltWrData = m.Wire("elt_wr_data", actBits);
+        var unitWrEn = m.Wire("unit_wr_en", drainWrEn.Or(poolWrEn).Or(avgWrEn).Or(eltWrEn));
         var storeRdEn = m.Wire("store_rd_en");
         var storeRdAddr = m.Wire("store_rd_addr", oab);
         var outRdData = m.Wire("out_rd_data", actBits);
         m.Instantiate("sdp_ram", "u_output", Ram(actBits, c.OutputDepth, oab),
             ("clk_i", clk), ("wr_en_i", unitWrEn),
-            ("wr_addr_i", m.Wire("out_wr_addr", Expr.Mux(drainWrEn, drainWrAddr, Expr.Mux(poolWrEn, poolWrAddr, avgWrAddr)))),
-            ("wr_data_i", m.Wire("out_wr_data", Expr.Mux(drainWrEn, drainWrData, Expr.Mux(poolWrEn, poolWrData, avgWrData)))),
+            ("wr_addr_i", m.Wire("out_wr_addr", Expr.Mux(drainWrEn, drainWrAddr, Expr.Mux(poolWrEn, poolWrAddr, Expr.Mux(eltWrEn, eltWrAddr, avgWrAddr))))),
+            ("wr_data_i", m.Wire("out_wr_data", Expr.Mux(drainWrEn, drainWrData, Expr.Mux(poolWrEn, poolWrData, Expr.Mux(eltWrEn, eltWrData, avgWrData))))),
             ("rd_en_i", storeRdEn), ("rd_addr_i", storeRdAddr), ("rd_data_o", outRdData));
 
         // ---- store unit: output buffer -> DRAM ----
@@ -329,7 +338,17 @@ public static class Top
             ("act_rd_en_o", avgRdEn), ("act_rd_addr_o", avgRdAddr), ("act_rd_data_i", inRdData),
             ("act_wr_en_o", avgWrEn), ("act_wr_addr_o", avgWrAddr), ("act_wr_data_o", avgWrData), ("busy_o", avgBusy));
 
-        m.Assign(computeBusy, Expr.Cat(feederBusy, loaderBusy, accBusy, drainBusy, poolBusy, avgBusy).ReduceOr());
+        // ---- element-wise operations (ELTWISE) ----
+        var eltBusy = m.Wire("elt_busy");
+        m.Instantiate(EltwiseUnit.Name, "u_eltwise_unit", null,
+            ("clk_i", clk), ("rst_ni", rstN), ("start_i", eltStart), ("op_i", fe["elt_op"]),
+            ("in_base_i", f["in_base"]), ("in_plane_i", f["in_plane"]), ("in_unsigned_i", f["in_unsigned"]), ("in2_unsigned_i", fe["in2_unsigned"]),
+            ("out_base_i", f["out_base"]), ("par_base_i", f["par_base"]), ("lo_i", f["lo"]), ("hi_i", f["hi"]),
+            ("rq_rd_en_o", eltRqRdEn), ("rq_rd_addr_o", eltRqRdAddr), ("rq_rd_data_i", rqRdData),
+            ("act_rd_en_o", eltRdEn), ("act_rd_addr_o", eltRdAddr), ("act_rd_data_i", inRdData),
+            ("act_wr_en_o", eltWrEn), ("act_wr_addr_o", eltWrAddr), ("act_wr_data_o", eltWrData), ("busy_o", eltBusy));
+
+        m.Assign(computeBusy, Expr.Cat(feederBusy, loaderBusy, accBusy, drainBusy, poolBusy, avgBusy, eltBusy).ReduceOr());
         m.Assign(busyOut, ctrlBusy);
 
         // Cycles in which a pixel entered the array, since the last start.

@@ -23,7 +23,7 @@ public static class ScheduleCompiler
         string inputTensor = Network.InputName, MemoryModel? memory = null)
     {
         config.Validate();
-        network.RequireEngineOperators("the engine schedule");
+        EltwiseTiling.RequireScheduledOperators(network);
         memory = (memory ?? MemoryModel.PynqZ2HpPort).Validate();
         nodes ??= network.Nodes;
         int lanes = config.Lanes;
@@ -91,6 +91,12 @@ public static class ScheduleCompiler
                 tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, source.Groups, unsignedTensors.Contains(node.Name), source.Segments);
                 next += tensors[node.Name].Words;
             }
+            else if (node.Op is AddLayer)
+            {
+                // Word-by-word: the sum keeps its operands' layout.
+                tensors[node.Name] = EltwiseTiling.AddPlacement(node, tensors[node.Inputs[0]], tensors[node.Inputs[1]], next, unsignedTensors.Contains(node.Name));
+                next += tensors[node.Name].Words;
+            }
             else
             {
                 tensors[node.Name] = TensorPlacement.Dense(node.Name, node.Output, next, lanes, unsignedTensors.Contains(node.Name));
@@ -120,6 +126,10 @@ public static class ScheduleCompiler
                     break;
                 case GlobalAvgPoolLayer:
                     ops.Add(LayerTiling.AvgPool(config, layer, node, tensors[node.Inputs[0]], tensors[node.Name], paramWords, steps));
+                    paramWords += 1;
+                    break;
+                case AddLayer add:
+                    ops.Add(EltwiseTiling.Add(config, layer, node, add, tensors[node.Inputs[0]], tensors[node.Inputs[1]], tensors[node.Name], paramWords, steps));
                     paramWords += 1;
                     break;
                 case ConcatLayer or DropoutLayer:

@@ -1,0 +1,89 @@
+using Accel.Hardware.Config;
+using Accel.Hardware.Engine;
+using Accel.Hardware.Program;
+using Accel.Model.Arithmetic;
+using Accel.Model.Networks;
+
+namespace Accel.Hardware.Schedule;
+
+/// <summary>
+/// Tiling of the element-wise operators onto the ELTWISE unit. ADD: both operands share one
+/// channel layout (groups and holes), so each step loads the same rows of the same groups of a
+/// and b into one input slot, a's words then b's, and writes the sums in that layout.
+/// </summary>
+internal static class EltwiseTiling
+{
+    /// <summary>Steps an element-wise layer is cut into at least, so a step's loads overlap the previous one's compute.</summary>
+    public const int MinOverlappedSteps = 3;
+
+    /// <summary>Operators the schedule runs beyond <see cref="Network.RunsOnEngine"/>.</summary>
+    public static bool Scheduled(Node node) => Network.RunsOnEngine(node) || node.Op is AddLayer;
+
+    /// <summary>Refuses, naming the layer, a network with an operator the engine schedule does not run.</summary>
+    public static void RequireScheduledOperators(Network network)
+    {
+        if (network.Nodes.FirstOrDefault(n => !Scheduled(n)) is null) return;
+        network.RequireEngineOperators("the engine schedule");
+    }
+
+    /// <summary>The output placement of an ADD: its operands' layout; refused when they differ.</summary>
+    public static TensorPlacement AddPlacement(Node node, TensorPlacement a, TensorPlacement b, long baseWord, bool unsignedOutput)
+    {
+        if (a.Shape != b.Shape)
+            throw new ScheduleException($"layer '{node.Name}': add inputs '{a.Name}' {a.Shape} and '{b.Name}' {b.Shape} differ in shape");
+        if (a.Im2Col is not null || b.Im2Col is not null)
+            throw new ScheduleException($"layer '{node.Name}': an add input stored im2col-style is not supported");
+        if (a.Groups != b.Groups || !a.Segments.SequenceEqual(b.Segments))
+            throw new ScheduleException($"layer '{node.Name}': add inputs '{a.Name}' ({Layout(a)}) and '{b.Name}' ({Layout(b)}) are stored in different channel layouts; the engine adds word by word");
+        return new TensorPlacement(node.Name, node.Output, baseWord, a.Groups, unsignedOutput, a.Segments);
+    }
+
+    private static string Layout(TensorPlacement t) =>
+        $"{t.Groups} groups, segments {string.Join(", ", t.Segments.Select(s => $"{s.Count} channels from group {s.FirstGroup}"))}";
+
+    public static ScheduledOp Add(EngineConfig c, int layer, Node node, AddLayer add, TensorPlacement a, TensorPlacement b,
+        TensorPlacement output, int paramBase, List<LayerStep> steps)
+    {
+        int groups = a.Groups, h = a.Shape.Height, w = a.Shape.Width, plane = a.Plane, wb = c.DramWordBytes;
+        // The most groups for which one row of both operands fits the input slot and one row of the sum the output slot.
+        int gc = groups, rmax = 0;
+        for (; gc >= 1; gc--)
+        {
+            rmax = Math.Min(h, Math.Min(c.InputSlotWords / (2 * gc * w), c.OutputSlotWords / (gc * w)));
+            if (rmax >= 1) break;
+        }
+        if (gc < 1)
+            throw new BufferCapacityException(node.Name, "input", 4L * w, c.InputDepth, $"layer '{node.Name}': one row of one group of both add operands ({2 * w} words) " +
+                $"does not fit an input-buffer slot of {c.InputSlotWords} words (or its sum an output slot of {c.OutputSlotWords}); the input buffer needs a depth of at least {4 * w}");
+        int groupSteps = (groups + gc - 1) / gc;
+        gc = (groups + groupSteps - 1) / groupSteps;
+        int stripes = (h + rmax - 1) / rmax;
+        if (groupSteps * stripes < MinOverlappedSteps) stripes = Math.Min(h, Math.Max(stripes, (MinOverlappedSteps + groupSteps - 1) / groupSteps));
+
+        var (lo, hi) = Int8Arithmetic.OutputRange(add.Relu, output.Unsigned);
+        foreach (var (y0, rows) in LayerTiling.Balanced(h, stripes))
+            for (int g0 = 0; g0 < groups; g0 += gc)
+            {
+                int gn = Math.Min(gc, groups - g0), words = gn * rows * w;
+                Transfer Operand(TensorPlacement t) =>
+                    new((t.Base + (long)g0 * plane + (long)y0 * w) * wb, (long)plane * wb, gn, rows * w, rows * w,
+                        t.Root, $"{t.Root}/{t.Base}:groups {g0}+{gn} rows {y0}+{rows}");
+                var fields = new Dictionary<string, long>
+                {
+                    ["opcode"] = (long)Opcode.Eltwise, ["elt_op"] = (long)EltwiseOp.Add,
+                    // in_plane counts the words of one operand; b's follow a's in the slot.
+                    ["in_base"] = 0, ["in_h"] = rows, ["in_w"] = w, ["in_plane"] = words, ["in_groups"] = gn,
+                    ["in_unsigned"] = a.Unsigned ? 1 : 0, ["in2_unsigned"] = b.Unsigned ? 1 : 0,
+                    ["out_base"] = 0, ["out_h"] = rows, ["out_w"] = w, ["out_plane"] = words,
+                    ["par_base"] = paramBase, ["lo"] = lo, ["hi"] = hi,
+                };
+                var store = new Transfer((output.Base + (long)g0 * plane + (long)y0 * w) * wb, (long)plane * wb, gn, rows * w, rows * w,
+                    output.Root, $"{output.Root}/{output.Base}:groups {g0}+{gn} rows {y0}+{rows}");
+                steps.Add(new LayerStep(layer, null, Operand(a), Opcode.Eltwise, fields, store) { SecondInput = Operand(b) });
+            }
+        return new ScheduledOp(node.Name, node.Group, Opcode.Eltwise, a, output, 0, 0, 0, 0, 0, stripes, 0, 0, paramBase, 0);
+    }
+
+    /// <summary>ADD: the parameter read, two reads per output word, then the unit's pipeline.</summary>
+    public static long AddBusy(long words) => 1 + 2 * words + EltwiseUnit.Latency;
+}
