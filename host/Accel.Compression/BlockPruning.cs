@@ -94,7 +94,7 @@ public static class BlockPruning
                 yield return (oc * cin + ic) * taps + b.Tap;
     }
 
-    /// <summary>The convolution's (Cout, Cin, K) as the weight matrix is laid out.</summary>
+    /// <summary>The convolution's (Cout, Cin per group, K) as the weight matrix is laid out.</summary>
     public static (int Cout, int Cin, int Kernel) Shape(Node node) =>
-        node.Op is ConvLayer conv ? (conv.OutChannels, node.Input.Channels, conv.KernelSize) : throw new ArgumentException($"{node.Name} is not a convolution");
+        node.Op is ConvLayer conv ? (conv.OutChannels, node.Input.Channels / conv.Groups, conv.KernelSize) : throw new ArgumentException($"{node.Name} is not a convolution");
 }

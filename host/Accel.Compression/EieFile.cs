@@ -70,6 +70,9 @@ public static class EieFile
         var pools = q.Network.Nodes.Where(n => n.Op is GlobalAvgPoolLayer).Select(n => n.Name).ToList();
         w.U32((uint)pools.Count);
         foreach (var p in pools) { w.Str(p); w.U16(q.PoolRequant[p].Multiplier); w.U8(q.PoolRequant[p].Shift); }
+        // Networks with adds, activations, average pools or scales append the .q8's operator
+        // sections; Fire-only networks keep the section as it was, byte for byte.
+        if (HasOperatorParameters(q.Network)) QuantizedModelFile.WriteOperators(w, q);
         return w.Written.ToArray();
     }
 
@@ -155,6 +158,7 @@ public static class EieFile
         var pools = new Dictionary<string, Requant>();
         uint poolCount = r.Count(7);
         for (int i = 0; i < poolCount; i++) pools[r.Str()] = new Requant(r.U16(), r.Shift($"pool {i}"));
+        var operators = r.Offset < r.End ? QuantizedModelFile.ReadOperators(r) : OperatorParameters.None;
         r.ExpectEnd();
 
         var convNodes = network.Convolutions.ToList();
@@ -183,9 +187,12 @@ public static class EieFile
         uint actual = Crc32.HashToUInt32(bytes.AsSpan(0, (int)offset));
         if (stored != actual)
             throw new EieFormatException(path, "file checksum", offset, $"checksum mismatch (stored 0x{stored:x8}, computed 0x{actual:x8}): the file is corrupt");
-        try { return new EieModel(new QuantizedModel(network, preprocessing, scales, convs, pools), layers, huffman ?? false); }
+        try { return new EieModel(new QuantizedModel(network, preprocessing, scales, convs, pools, operators), layers, huffman ?? false); }
         catch (NetworkException e) { throw new EieFormatException(path, "model section", HeaderBytes, $"contents do not match the embedded network: {e.Message}"); }
     }
+
+    private static bool HasOperatorParameters(Network network) =>
+        network.Nodes.Any(n => n.Op is AddLayer or ActivationLayer or AvgPoolLayer or ScaleLayer);
 
     /// <summary>Frames one section (length, payload, CRC) and checks its CRC before anything in it is read.</summary>
     private static (int Start, int End) NextSection(byte[] bytes, string path, ref long offset, string section)
@@ -213,7 +220,7 @@ public static class EieFile
         if (name != node.Name) r.Fail(at, $"names layer '{name}', expected '{node.Name}' (sections follow the network's convolution order)");
         at = r.Offset;
         int rows = (int)r.U32(), rowLength = (int)r.U32();
-        int expectedLength = node.Input.Channels * conv.KernelSize * conv.KernelSize;
+        int expectedLength = Accel.Model.Weights.FloatModel.FanIn(node);
         if (rows != conv.OutChannels || rowLength != expectedLength)
             r.Fail(at, $"shape {rows}x{rowLength}, the network says {conv.OutChannels}x{expectedLength}");
         at = r.Offset;

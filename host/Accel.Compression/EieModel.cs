@@ -47,7 +47,7 @@ public sealed class EieModel
     public static QuantizedModel Share(QuantizedModel model, int bits)
     {
         var convs = model.Convs.ToDictionary(c => c.Key, c => c.Value with { Weights = WeightSharing.Share(c.Value.Weights, bits) });
-        return new QuantizedModel(model.Network, model.Preprocessing, model.TensorScales, convs, model.PoolRequant);
+        return model.WithConvs(convs);
     }
 }
 

@@ -8,7 +8,7 @@ namespace Accel.Quantization;
 
 /// <summary>
 /// Post-training quantization to the int8 contract: activation scales from calibration ranges
-/// (one per tensor, symmetric), weight scales per output channel, int32 biases at
+/// (one per tensor, symmetric), weight scales per output channel (over its Cin/Groups x K x K weights), int32 biases at
 /// input scale x weight scale, and per-channel (M, S) requantization.
 /// </summary>
 public static class PostTrainingQuantizer
@@ -46,6 +46,11 @@ public static class PostTrainingQuantizer
         var scales = SharedScales(network, ranges);
         var convs = new Dictionary<string, QuantizedConv>();
         var pools = new Dictionary<string, Requant>();
+        var adds = new Dictionary<string, AddRequant>();
+        var tables = new Dictionary<string, int[]>();
+        var avgPools = new Dictionary<string, Requant[]>();
+        var scaleRequant = new Dictionary<string, Requant>();
+        var unsignedTensors = TensorGroups.UnsignedTensors(network);
         foreach (var node in network.Nodes)
         {
             double inScale = scales[node.Inputs[0]], outScale = scales[node.Name];
@@ -60,14 +65,33 @@ public static class PostTrainingQuantizer
                     int area = node.Input.Height * node.Input.Width;
                     pools[node.Name] = Int8Arithmetic.ChooseMultiplier(inScale / (area * outScale));
                     break;
+                case AddLayer:
+                    adds[node.Name] = CompactOperators.ChooseAddMultipliers(inScale, scales[node.Inputs[1]], outScale);
+                    break;
+                case ActivationLayer act:
+                {
+                    bool relu = act.Function != ActivationKind.HardSwish;
+                    var (lo, hi) = Int8Arithmetic.OutputRange(relu, unsignedTensors.Contains(node.Name));
+                    tables[node.Name] = CompactOperators.ActivationTable(act.Function, inScale, unsignedTensors.Contains(node.Inputs[0]), outScale, lo, hi);
+                    break;
+                }
+                case AvgPoolLayer avg:
+                    // Entry n - 1 serves windows of n in-bounds taps (rule AVGPOOL).
+                    avgPools[node.Name] = CompactOperators.AvgPoolMultipliers(avg.KernelSize, inScale, outScale)[1..];
+                    break;
+                case ScaleLayer:
+                    scaleRequant[node.Name] = Int8Arithmetic.ChooseMultiplier(inScale * scales[node.Inputs[1]] / outScale);
+                    break;
             }
         }
-        return new QuantizedModel(network, preprocessing, scales, convs, pools);
+        return new QuantizedModel(network, preprocessing, scales, convs, pools,
+            new OperatorParameters { Adds = adds, ActivationTables = tables, AvgPools = avgPools, Scales = scaleRequant });
     }
 
     /// <summary>
     /// One scale per tensor, range / 127 (range / 255 for unsigned tensors), except that tensors which must share a scale do:
-    /// a concat with its inputs (channel placement), a max pool with its input. A group's range
+    /// a concat with its inputs (channel placement), a max pool, shuffle or slice with its input. Adds,
+    /// activations, average pools and scales requantize, so their outputs get their own scale. A group's range
     /// is its members' largest magnitude (CALIBRATE_MAX), or, when histograms were collected, the
     /// MSE-optimal clip of their summed histograms (CALIBRATE_MSE). The network output always
     /// keeps its full range: clipped logits would tie at 127 and lose the ranking.
@@ -90,7 +114,7 @@ public static class PostTrainingQuantizer
                         for (int b = 0; b < sum.Length; b++) sum[b] += h[b];
                 range = ActivationRanges.MseClip(sum, max, unsignedTensors.Contains(root) ? Int8Arithmetic.UnsignedMax : Int8Arithmetic.ActivationMax);
             }
-            groupRange[root] = range;
+            groupRange[root] = Math.Min(range, ActivationInputBound(network, groups, root));
         }
         // Unsigned tensors spend all 256 codes on [0, range]; signed ones 127 on each side.
         // A tensor that was zero on every calibration image still needs a usable scale.
@@ -99,6 +123,28 @@ public static class PostTrainingQuantizer
             float steps = unsignedTensors.Contains(g.Key) ? Int8Arithmetic.UnsignedMax : Int8Arithmetic.ActivationMax;
             return groupRange[g.Value] is var r and > 0 ? r / steps : 1f / steps;
         });
+    }
+
+    /// <summary>
+    /// Rule ACTIVATION_INPUT_RANGE: a tensor read only by ReLU6 or hard-sigmoid activations needs no
+    /// range beyond where they are flat (6 and 3): values past it give the same output either way, so
+    /// the tensor's steps are spent where the activation still changes. Any other reader, a group of
+    /// several tensors, or the network output keeps the calibrated range.
+    /// </summary>
+    private static float ActivationInputBound(Network network, Dictionary<string, string> groups, string root)
+    {
+        if (root == network.OutputNode || groups.Count(g => g.Value == root) != 1) return float.PositiveInfinity;
+        var readers = network.Nodes.Where(n => n.Inputs.Contains(root)).ToList();
+        if (readers.Count == 0) return float.PositiveInfinity;
+        float bound = 0;
+        foreach (var reader in readers)
+            bound = MathF.Max(bound, reader.Op switch
+            {
+                ActivationLayer { Function: ActivationKind.Relu6 } => 6f,
+                ActivationLayer { Function: ActivationKind.HardSigmoid } => 3f,
+                _ => float.PositiveInfinity,
+            });
+        return bound;
     }
 
     private static Dictionary<string, float> GroupMax(Dictionary<string, string> groups, ActivationRanges ranges)
@@ -149,9 +195,11 @@ public static class PostTrainingQuantizer
             double correction = 0;
             if (inputMeans is not null)
             {
-                int taps = fanIn / inputMeans.Length;
+                // Rule GROUPED_CONV: the channel's weights cover its group's Cin/G inputs only.
+                int taps = conv.KernelSize * conv.KernelSize;
+                int icBase = oc / (cout / conv.Groups) * (fanIn / taps);
                 for (int i = 0; i < fanIn; i++)
-                    correction += (q[oc * fanIn + i] * (double)s - row[i]) * inputMeans[i / taps];
+                    correction += (q[oc * fanIn + i] * (double)s - row[i]) * inputMeans[icBase + i / taps];
             }
             bias[oc] = Int8Arithmetic.QuantizeBias(w.Bias[oc] - correction, accScale);
             requant[oc] = Int8Arithmetic.ChooseMultiplier(accScale / outScale);

@@ -25,12 +25,19 @@ public sealed class ScalarReference : IInt8Executor
             float scale = model.TensorScales[node.Name];
             var x = acts[node.Inputs[0]];
             var (lo, hi) = model.OutputRange(node);
+            var ops = model.Operators;
             sbyte[] y = node.Op switch
             {
                 ConvLayer c => Conv(x.Data, x.Shape, x.Unsigned, c, model.Convs[node.Name], lo, hi),
                 MaxPoolLayer p => MaxPool(x.Data, x.Shape, x.Unsigned, p.KernelSize, p.Stride, p.Padding, p.CeilMode),
                 GlobalAvgPoolLayer => GlobalAvgPool(x.Data, x.Shape, x.Unsigned, model.PoolRequant[node.Name]),
                 ConcatLayer => Concat(node.Inputs.Select(i => acts[i].Data)),
+                AddLayer => Add(x.Data, x.Unsigned, acts[node.Inputs[1]].Data, acts[node.Inputs[1]].Unsigned, ops.Adds[node.Name], lo, hi),
+                ActivationLayer => Lookup(x.Data, ops.ActivationTables[node.Name]),
+                AvgPoolLayer a => AvgPool(x.Data, x.Shape, x.Unsigned, a.KernelSize, a.Stride, a.Padding, ops.AvgPools[node.Name], lo, hi),
+                ChannelShuffleLayer sh => Gather(x.Data, x.Shape, Enumerable.Range(0, x.Shape.Channels).Select(o => CompactOperators.ShuffleSource(o, x.Shape.Channels, sh.Groups)).ToArray()),
+                ChannelSliceLayer sl => Gather(x.Data, x.Shape, Enumerable.Range(sl.Start, sl.Count).ToArray()),
+                ScaleLayer => Scale(x.Data, x.Shape, x.Unsigned, acts[node.Inputs[1]].Data, acts[node.Inputs[1]].Unsigned, ops.Scales[node.Name], lo, hi),
                 _ => throw new NotSupportedException($"node '{node.Name}': unsupported op {node.Op.GetType().Name}"),
             };
             if (y.Length != node.Output.Elements)
@@ -40,44 +47,51 @@ public sealed class ScalarReference : IInt8Executor
         return new GoldenResult(acts, acts[network.OutputNode]);
     }
 
-    /// <summary>Convolution of a conv node (weights [Cout][Cin][K][K]) with fused requantization to [lo, hi].</summary>
+    /// <summary>Convolution of a conv node (weights [Cout][Cin/Groups][K][K]) with fused requantization to [lo, hi].</summary>
     public static sbyte[] Conv(sbyte[] input, Shape inShape, bool inputUnsigned, ConvLayer layer, QuantizedConv conv, int lo, int hi) =>
         Conv(input, inShape, inputUnsigned, layer.OutChannels, layer.KernelSize, layer.Stride, layer.Padding,
-            conv.Weights, conv.Bias, conv.Requant, lo, hi);
+            conv.Weights, conv.Bias, conv.Requant, lo, hi, layer.Groups);
 
     /// <summary>
-    /// acc = bias[oc] + sum w[oc][ic][ky][kx] * x[ic][oy*s+ky-p][ox*s+kx-p] (out-of-bounds taps are 0,
-    /// x read unsigned when <paramref name="inputUnsigned"/>), out = Requantize(acc, M[oc], S[oc], lo, hi).
+    /// acc = bias[oc] + sum w[oc][j][ky][kx] * x[g*Cin/G + j][oy*s+ky-p][ox*s+kx-p] over the Cin/G input
+    /// channels j of the output channel's group g = oc div (Cout/G) (rule GROUPED_CONV; out-of-bounds taps
+    /// are 0, x read unsigned when <paramref name="inputUnsigned"/>), out = Requantize(acc, M[oc], S[oc], lo, hi).
     /// Output CHW, size from <see cref="ConvOutput"/>.
     /// </summary>
     public static sbyte[] Conv(sbyte[] input, Shape inShape, bool inputUnsigned, int outChannels, int kernel, int stride, int pad,
-        sbyte[] weights, int[] bias, Requant[] requant, int lo, int hi)
+        sbyte[] weights, int[] bias, Requant[] requant, int lo, int hi, int groups = 1)
     {
         if (input.Length != inShape.Elements) throw new ArgumentException("input length does not match its shape");
-        if (weights.Length != (long)outChannels * inShape.Channels * kernel * kernel) throw new ArgumentException("weights length");
+        if (groups < 1 || inShape.Channels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"{inShape.Channels} input and {outChannels} output channels do not split into {groups} groups");
+        int cinG = inShape.Channels / groups, coutG = outChannels / groups;
+        if (weights.Length != (long)outChannels * cinG * kernel * kernel) throw new ArgumentException("weights length");
         if (bias.Length != outChannels || requant.Length != outChannels) throw new ArgumentException("bias/requant length");
         var o = ConvOutput(inShape, outChannels, kernel, stride, pad);
-        int cin = inShape.Channels, h = inShape.Height, w = inShape.Width;
+        int h = inShape.Height, w = inShape.Width;
         var output = new sbyte[o.Elements];
         for (int oc = 0; oc < outChannels; oc++)
+        {
+            int icBase = oc / coutG * cinG;
             for (int oy = 0; oy < o.Height; oy++)
                 for (int ox = 0; ox < o.Width; ox++)
                 {
                     int acc = bias[oc];
-                    for (int ic = 0; ic < cin; ic++)
+                    for (int j = 0; j < cinG; j++)
                         for (int ky = 0; ky < kernel; ky++)
                             for (int kx = 0; kx < kernel; kx++)
                             {
                                 int iy = oy * stride + ky - pad;
                                 int ix = ox * stride + kx - pad;
                                 if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                                int wv = weights[((oc * cin + ic) * kernel + ky) * kernel + kx];
-                                int xv = Int8Arithmetic.Load(input[(ic * h + iy) * w + ix], inputUnsigned);
+                                int wv = weights[((oc * cinG + j) * kernel + ky) * kernel + kx];
+                                int xv = Int8Arithmetic.Load(input[((icBase + j) * h + iy) * w + ix], inputUnsigned);
                                 acc += wv * xv;
                             }
                     output[(oc * o.Height + oy) * o.Width + ox] =
                         (sbyte)Int8Arithmetic.Requantize(acc, requant[oc].Multiplier, requant[oc].Shift, lo, hi);
                 }
+        }
         return output;
     }
 
@@ -129,6 +143,77 @@ public sealed class ScalarReference : IInt8Executor
             for (int i = 0; i < hw; i++) sum += Int8Arithmetic.Load(input[c * hw + i], inputUnsigned);
             output[c] = (sbyte)Int8Arithmetic.Requantize(sum, requant.Multiplier, requant.Shift, Int8Arithmetic.ActivationMin, Int8Arithmetic.ActivationMax);
         }
+        return output;
+    }
+
+    /// <summary>Rule ADD, element by element: a and b as loaded, the add's two multipliers and shared shift.</summary>
+    public static sbyte[] Add(sbyte[] a, bool aUnsigned, sbyte[] b, bool bUnsigned, AddRequant requant, int lo, int hi)
+    {
+        if (a.Length != b.Length) throw new ArgumentException("add inputs differ in length");
+        var output = new sbyte[a.Length];
+        for (int i = 0; i < a.Length; i++)
+            output[i] = (sbyte)CompactOperators.Add(Int8Arithmetic.Load(a[i], aUnsigned), Int8Arithmetic.Load(b[i], bUnsigned), requant, lo, hi);
+        return output;
+    }
+
+    /// <summary>Rule ACTIVATION_LOOKUP: each output is the table entry of the stored input byte.</summary>
+    public static sbyte[] Lookup(sbyte[] input, int[] table)
+    {
+        if (table.Length != 256) throw new ArgumentException("an activation table has 256 entries");
+        var output = new sbyte[input.Length];
+        for (int i = 0; i < input.Length; i++) output[i] = (sbyte)table[(byte)input[i]];
+        return output;
+    }
+
+    /// <summary>
+    /// Rule AVGPOOL: per window (floor mode) the int32 sum of its n in-bounds taps, then REQUANT with
+    /// <paramref name="requant"/>[n - 1] to [lo, hi]. Padded taps count neither in the sum nor in n.
+    /// </summary>
+    public static sbyte[] AvgPool(sbyte[] input, Shape inShape, bool inputUnsigned, int kernel, int stride, int pad, Requant[] requant, int lo, int hi)
+    {
+        if (input.Length != inShape.Elements) throw new ArgumentException("input length does not match its shape");
+        if (requant.Length != kernel * kernel) throw new ArgumentException("one multiplier per tap count");
+        var o = PoolOutput(inShape, kernel, stride, pad, ceilMode: false);
+        int h = inShape.Height, w = inShape.Width;
+        var output = new sbyte[o.Elements];
+        for (int c = 0; c < o.Channels; c++)
+            for (int oy = 0; oy < o.Height; oy++)
+                for (int ox = 0; ox < o.Width; ox++)
+                {
+                    int sum = 0, n = 0;
+                    for (int ky = 0; ky < kernel; ky++)
+                        for (int kx = 0; kx < kernel; kx++)
+                        {
+                            int iy = oy * stride + ky - pad;
+                            int ix = ox * stride + kx - pad;
+                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                            sum += Int8Arithmetic.Load(input[(c * h + iy) * w + ix], inputUnsigned);
+                            n++;
+                        }
+                    var r = requant[n - 1];
+                    output[(c * o.Height + oy) * o.Width + ox] = (sbyte)Int8Arithmetic.Requantize(sum, r.Multiplier, r.Shift, lo, hi);
+                }
+        return output;
+    }
+
+    /// <summary>Output channel c is input channel <paramref name="source"/>[c] (CHANNEL_SHUFFLE, CHANNEL_SLICE): bytes move unchanged.</summary>
+    public static sbyte[] Gather(sbyte[] input, Shape inShape, int[] source)
+    {
+        int plane = inShape.Height * inShape.Width;
+        var output = new sbyte[source.Length * plane];
+        for (int c = 0; c < source.Length; c++)
+            Array.Copy(input, source[c] * plane, output, c * plane, plane);
+        return output;
+    }
+
+    /// <summary>Rule SCALE: every element of channel c of the map times the gate's value of channel c, one requantization.</summary>
+    public static sbyte[] Scale(sbyte[] map, Shape shape, bool mapUnsigned, sbyte[] gate, bool gateUnsigned, Requant requant, int lo, int hi)
+    {
+        if (map.Length != shape.Elements || gate.Length != shape.Channels) throw new ArgumentException("scale needs a CxHxW map and a Cx1x1 gate");
+        int plane = shape.Height * shape.Width;
+        var output = new sbyte[map.Length];
+        for (int i = 0; i < map.Length; i++)
+            output[i] = (sbyte)CompactOperators.Scale(Int8Arithmetic.Load(map[i], mapUnsigned), Int8Arithmetic.Load(gate[i / plane], gateUnsigned), requant, lo, hi);
         return output;
     }
 

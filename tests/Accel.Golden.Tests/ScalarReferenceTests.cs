@@ -120,4 +120,43 @@ public sealed class ScalarReferenceTests
         Assert.Equal(new sbyte[] { unchecked((sbyte)250) }, ScalarReference.Conv(x, new Shape(1, 1, 1), false, 1, 1, 1, 0, [0], [500], [new Requant(1, 1)], 0, 255));
         Assert.Equal(new sbyte[] { 0 }, ScalarReference.Conv(x, new Shape(1, 1, 1), false, 1, 1, 1, 0, [0], [-500], [new Requant(1, 1)], 0, 255));
     }
+    [Fact]
+    public void AvgPool_uses_the_multiplier_of_each_windows_tap_count()
+    {
+        // 3x3 input 1..9, 3x3 window, stride 1, pad 1; entry n - 1 is (M = n, S = 1), so y = (sum * n + 1) >> 1
+        // shows which entry each window used: corner n = 4, edge n = 6, centre n = 9.
+        sbyte[] x = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+        var rq = Enumerable.Range(1, 9).Select(n => new Requant((ushort)n, 1)).ToArray();
+        var y = ScalarReference.AvgPool(x, new Shape(1, 3, 3), false, 3, 1, 1, rq, -128, 127);
+        Assert.Equal(24, y[0]);   // (1+2+4+5) * 4 / 2
+        Assert.Equal(63, y[1]);   // (1+...+6) * 6 / 2
+        Assert.Equal(127, y[4]);  // 45 * 9 / 2 saturates
+    }
+
+    [Fact]
+    public void Lookup_indexes_by_the_stored_byte()
+    {
+        var table = Enumerable.Range(0, 256).Select(v => v / 2 - 64).ToArray();
+        Assert.Equal(new sbyte[] { -64, 63, -1, 0 }, ScalarReference.Lookup([0, -1, 127, -128], table));
+    }
+
+    [Fact]
+    public void Shuffle_and_slice_move_whole_planes()
+    {
+        sbyte[] x = [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5];
+        var shuffled = ScalarReference.Gather(x, new Shape(6, 1, 2), Enumerable.Range(0, 6).Select(o => CompactOperators.ShuffleSource(o, 6, 2)).ToArray());
+        Assert.Equal(new sbyte[] { 0, 0, 3, 3, 1, 1, 4, 4, 2, 2, 5, 5 }, shuffled);
+        Assert.Equal(new sbyte[] { 2, 2, 3, 3 }, ScalarReference.Gather(x, new Shape(6, 1, 2), [2, 3]));
+    }
+
+    [Fact]
+    public void Add_and_scale_by_hand()
+    {
+        // 10 * 1 + (-4) * 0.5 = 8: (327680 - 65536 + 16384) >> 15 = 8 (8.5 floored).
+        Assert.Equal(new sbyte[] { 8 }, ScalarReference.Add([10], false, [-4], false, new AddRequant(32768, 16384, 15), -128, 127));
+        // The byte 200 of an unsigned gate: 10 * 200 / 16 = 125.
+        Assert.Equal(new sbyte[] { 125, 0 }, ScalarReference.Scale([10, 0], new Shape(1, 1, 2), false, [unchecked((sbyte)200)], true, new Requant(1, 4), -128, 127));
+        // Read signed the same byte is -56: (-560 + 8) >> 4 = -35 (floor).
+        Assert.Equal(new sbyte[] { -35 }, ScalarReference.Scale([10], new Shape(1, 1, 1), false, [unchecked((sbyte)200)], false, new Requant(1, 4), -128, 127));
+    }
 }

@@ -117,6 +117,102 @@ public class QuantizerTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void ATensorReadOnlyByReLU6OrHardSigmoidKeepsOnlyTheRangeTheyUse()
+    {
+        // Rule ACTIVATION_INPUT_RANGE: "a" feeds only a ReLU6 (bound 6), "b" only a hard-sigmoid (3),
+        // "c" a ReLU6 and an add (no bound). Ranges of 20 become 6, 3 and 20.
+        var net = new Network("bounds", new Shape(2, 3, 3),
+        [
+            new ConvLayer("a", 2, 1, Relu: false),
+            new ActivationLayer("a6", ActivationKind.Relu6),
+            new ConvLayer("b", 2, 1, Relu: false) { Inputs = [Network.InputName] },
+            new ActivationLayer("bs", ActivationKind.HardSigmoid),
+            new ConvLayer("c", 2, 1, Relu: false) { Inputs = [Network.InputName] },
+            new ActivationLayer("c6", ActivationKind.Relu6),
+            new AddLayer("sum") { Inputs = ["c", "a6"] },
+        ]);
+        var ranges = new ActivationRanges();
+        ranges.Observe(new[] { Network.InputName }.Concat(net.Nodes.Select(n => n.Name)).ToDictionary(n => n, _ => new[] { -20f, 20f }));
+        var scales = PostTrainingQuantizer.SharedScales(net, ranges);
+        Assert.Equal(6f / 127, scales["a"], 6);
+        Assert.Equal(3f / 127, scales["b"], 6);
+        Assert.Equal(20f / 127, scales["c"], 6);
+        Assert.Equal(20f / 255, scales["a6"], 6);  // calibrated output range, unsigned
+    }
+
+    [Fact]
+    public void BiasCorrectionOfADepthwiseConvUsesEachChannelsOwnInput()
+    {
+        // Depthwise 1x1 on a per-channel constant input: channel c sees only x_c, so the corrected
+        // bias plus dequantized weights reproduce b_c + w_c * x_c (rule GROUPED_CONV in BIAS_CORRECTION).
+        var net = new Network("dw", new Shape(4, 3, 3), [new ConvLayer("c", 4, 1, Relu: false) { Groups = 4 }]);
+        var model = FloatModel.Seeded(net, 9);
+        float[] level = [0.7f, -1.3f, 2.1f, 0.2f];
+        var input = Enumerable.Range(0, 36).Select(i => level[i / 9]).ToArray();
+        var q = PostTrainingQuantizer.Quantize(model, PostTrainingQuantizer.Calibrate(model, [input]), "torchvision");
+        var conv = q.Convs["c"];
+        var w = model.Weights["c"];
+        Assert.Equal(4, conv.Weights.Length);
+        for (int oc = 0; oc < 4; oc++)
+        {
+            double exact = w.Bias[oc] + w.Weights[oc] * level[oc];
+            double viaInt = conv.Bias[oc] * q.InputScale * conv.WeightScale[oc] + conv.Weights[oc] * conv.WeightScale[oc] * level[oc];
+            Assert.Equal(exact, viaInt, q.InputScale * conv.WeightScale[oc]);
+        }
+    }
+
+    /// <summary>
+    /// Built-in networks beyond Fire with seeded float weights: quantized on random synthetic
+    /// pictures, the int8 logits point the same way as the float ones (cosine similarity).
+    /// </summary>
+    [Theory]
+    [InlineData("mobilenet_v1_0.25_128", 128)]
+    [InlineData("mobilenet_v2", 96)]
+    [InlineData("shufflenet_v1", 96)]
+    [InlineData("shufflenet_v2_x0.5", 96)]
+    [InlineData("squeezenet1_0_bypass", 96)]
+    [InlineData("squeezenet1_0_complex_bypass", 96)]
+    public void CompactNetworksQuantizeCloseToFloat(string name, int resolution)
+    {
+        var net = BuiltinNetworks.Get(name);
+        net = net.WithInput(net.InputShape with { Height = resolution, Width = resolution });
+        var model = FloatModel.Seeded(net, 17);
+        var pre = Preprocessing.ForInputSize(resolution);
+        var inputs = Enumerable.Range(0, 6).Select(i => pre.Apply(RgbImage.Synthetic(100 + i, resolution + 32, resolution + 16))).ToList();
+        var q = PostTrainingQuantizer.Quantize(model, PostTrainingQuantizer.Calibrate(model, inputs.Take(4).ToList()), pre.Name);
+        var scalar = new ScalarReference();
+        var floats = inputs.Select(input => FloatReference.Run(model, input).Output.Select(v => (double)v).ToArray()).ToList();
+        var ints = inputs.Select(input =>
+        {
+            var r = scalar.Run(q, q.QuantizeInput(input)).Output;
+            return Enumerable.Range(0, r.Data.Length).Select(i => (double)r.Dequantize(i)).ToArray();
+        }).ToList();
+        static double Cosine(IEnumerable<(double A, double B)> pairs)
+        {
+            double dot = 0, aa = 0, bb = 0;
+            foreach (var (a, b) in pairs) { dot += a * b; aa += a * a; bb += b * b; }
+            return dot / Math.Sqrt(aa * bb);
+        }
+        for (int k = 0; k < inputs.Count; k++)
+        {
+            double cosine = Cosine(floats[k].Zip(ints[k]));
+            bool sameTop1 = Array.IndexOf(floats[k], floats[k].Max()) == Array.IndexOf(ints[k], ints[k].Max());
+            output.WriteLine($"{name} image {k}: cosine(float, int8 logits) {cosine:F4}, same top-1: {sameTop1}");
+            Assert.True(cosine > 0.95, $"{name}: image {k}: the int8 logits have cosine {cosine:F4} with the float ones");
+        }
+        // Random networks map every picture to much the same logits, so the cosine above is mostly
+        // that common part. What the picture changes is the deviation from the mean over pictures:
+        // pooled over all pictures, float and int8 must agree on it too.
+        int classes = floats[0].Length;
+        var fMean = Enumerable.Range(0, classes).Select(i => floats.Average(x => x[i])).ToArray();
+        var dMean = Enumerable.Range(0, classes).Select(i => ints.Average(x => x[i])).ToArray();
+        double deviation = Cosine(Enumerable.Range(0, inputs.Count).SelectMany(k =>
+            Enumerable.Range(0, classes).Select(i => (floats[k][i] - fMean[i], ints[k][i] - dMean[i]))));
+        output.WriteLine($"{name}: cosine of the deviations from the mean over pictures {deviation:F4}");
+        Assert.True(deviation > 0.6, $"{name}: the int8 logits' deviations from their mean have cosine {deviation:F4} with the float ones");
+    }
+
     /// <summary>
     /// Least top-1 agreement with float per model. SqueezeNet 1.1 meets the acceptance figure (95).
     /// The Deep Compression 1.0 model measures 89: all of its disagreements are images whose two

@@ -138,7 +138,7 @@ public static class CosimCommand
         var groups = TensorGroups.ScaleGroups(m.Network);
         string inputGroup = groups[Network.InputName];
         var scales = m.TensorScales.ToDictionary(kv => kv.Key, kv => groups[kv.Key] == inputGroup ? scale : kv.Value);
-        return new QuantizedModel(m.Network, m.Preprocessing, scales, m.Convs, m.PoolRequant);
+        return m.WithConvs(m.Convs, scales);
     }
 
     /// <summary>Runs <paramref name="run"/> with one progress bar per layer, advanced as its compute instructions complete.</summary>

@@ -37,8 +37,8 @@ public static class InspectCommand
                 var l = eie.Layers[node.Name];
                 var s = EieFile.Sizes(eie, node.Name);
                 (int Zero, int Total)? zb = passBlock is PassBlock pb
-                    ? BlockPruning.ZeroBlocks(eie.Model.Convs[node.Name].Weights, conv.OutChannels, node.Input.Channels, conv.KernelSize, pb) : null;
-                rows.Add(new LayerRow(node.Name, $"{conv.OutChannels}x{node.Input.Channels}x{conv.KernelSize}x{conv.KernelSize}", l.Bits, l.Density,
+                    ? BlockPruning.ZeroBlocks(eie.Model.Convs[node.Name].Weights, conv.OutChannels, node.Input.Channels / conv.Groups, conv.KernelSize, pb) : null;
+                rows.Add(new LayerRow(node.Name, $"{conv.OutChannels}x{node.Input.Channels / conv.Groups}x{conv.KernelSize}x{conv.KernelSize}", l.Bits, l.Density,
                     l.CodebookUsed, l.Entries, l.PaddingEntries, s.Entries, s.Codebook, s.Parameters, s.Pointers, s.Total, zb?.Total, zb?.Zero));
             }
             long fileBytes = new FileInfo(path).Length;

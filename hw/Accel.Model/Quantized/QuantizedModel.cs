@@ -15,15 +15,36 @@ public sealed record Int8Tensor(Shape Shape, sbyte[] Data, float Scale, bool Uns
 }
 
 /// <summary>
-/// One quantized convolution: int8 weights [Cout][Cin][K][K] at a per-output-channel scale,
+/// One quantized convolution: int8 weights [Cout][Cin/Groups][K][K] at a per-output-channel scale,
 /// int32 biases at (input scale x weight scale), and per-channel requantization to the output scale.
 /// </summary>
 public sealed record QuantizedConv(string Name, sbyte[] Weights, int[] Bias, Requant[] Requant, float[] WeightScale);
 
 /// <summary>
+/// The quantized parameters of the operators beyond convolutions and pools (docs/arithmetic.md,
+/// "Operators beyond Fire"), keyed by node name. <see cref="ActivationTables"/>: 256 entries per
+/// activation indexed by the stored input byte (rule ACTIVATION_LOOKUP), each the output value as
+/// loaded. <see cref="AvgPools"/>: K x K multipliers per average pool, entry n - 1 for a window of n
+/// in-bounds taps (rule AVGPOOL). Shuffles and slices carry nothing (data movement).
+/// </summary>
+public sealed record OperatorParameters
+{
+    public IReadOnlyDictionary<string, AddRequant> Adds { get; init; } = new Dictionary<string, AddRequant>();
+    public IReadOnlyDictionary<string, int[]> ActivationTables { get; init; } = new Dictionary<string, int[]>();
+    public IReadOnlyDictionary<string, Requant[]> AvgPools { get; init; } = new Dictionary<string, Requant[]>();
+    public IReadOnlyDictionary<string, Requant> Scales { get; init; } = new Dictionary<string, Requant>();
+
+    public static OperatorParameters None { get; } = new();
+
+    /// <summary>Entries of an activation table: one per byte value.</summary>
+    public const int TableSize = 256;
+}
+
+/// <summary>
 /// A network in the int8 contract: what the golden model, the RTL and the compressor consume.
 /// <see cref="TensorScales"/> holds the scale of every node's output and of the network input.
-/// Global average pools requantize their int32 sums with <see cref="PoolRequant"/>.
+/// Global average pools requantize their int32 sums with <see cref="PoolRequant"/>; adds,
+/// activations, average pools and scales use <see cref="Operators"/>.
 /// <see cref="Preprocessing"/> names how images become the float input (see Accel.Images).
 /// </summary>
 public sealed class QuantizedModel
@@ -33,9 +54,11 @@ public sealed class QuantizedModel
         string preprocessing,
         IReadOnlyDictionary<string, float> tensorScales,
         IReadOnlyDictionary<string, QuantizedConv> convs,
-        IReadOnlyDictionary<string, Requant> poolRequant)
+        IReadOnlyDictionary<string, Requant> poolRequant,
+        OperatorParameters? operators = null)
     {
-        network.RequireEngineOperators("the int8 model");
+        operators ??= OperatorParameters.None;
+        var unsignedTensors = TensorGroups.UnsignedTensors(network);
         if (!tensorScales.ContainsKey(Networks.Network.InputName))
             throw new NetworkException(Networks.Network.InputName, "scale", "no input scale");
         foreach (var node in network.Nodes)
@@ -47,11 +70,11 @@ public sealed class QuantizedModel
                 case ConvLayer conv:
                     if (!convs.TryGetValue(node.Name, out var q))
                         throw new NetworkException(node.Name, "weights", "no quantized weights");
-                    long expected = (long)conv.OutChannels * node.Input.Channels * conv.KernelSize * conv.KernelSize;
+                    long fanIn = Weights.FloatModel.FanIn(node);
+                    long expected = conv.OutChannels * fanIn;
                     if (q.Weights.Length != expected || q.Bias.Length != conv.OutChannels
                         || q.Requant.Length != conv.OutChannels || q.WeightScale.Length != conv.OutChannels)
-                        throw new NetworkException(node.Name, "weights", $"parameter sizes do not match {conv.OutChannels}x{node.Input.Channels}x{conv.KernelSize}x{conv.KernelSize}");
-                    long fanIn = expected / conv.OutChannels;
+                        throw new NetworkException(node.Name, "weights", $"parameter sizes do not match {conv.OutChannels}x{node.Input.Channels / conv.Groups}x{conv.KernelSize}x{conv.KernelSize}");
                     if (fanIn > Int8Arithmetic.MaxFanIn)
                         throw new NetworkException(node.Name, "fanIn", $"fan-in {fanIn} could overflow the int32 accumulator (at most {Int8Arithmetic.MaxFanIn}, docs/arithmetic.md)");
                     break;
@@ -62,12 +85,40 @@ public sealed class QuantizedModel
                         if (tensorScales[input] != tensorScales[node.Name])
                             throw new NetworkException(node.Name, "scale", $"input '{input}' is at scale {tensorScales[input]} but the concat is at {tensorScales[node.Name]}: concat is channel placement, so they must match");
                     break;
-                case MaxPoolLayer when tensorScales[node.Inputs[0]] != tensorScales[node.Name]:
-                    throw new NetworkException(node.Name, "scale", "max pool must keep its input's scale");
+                case MaxPoolLayer or ChannelShuffleLayer or ChannelSliceLayer when tensorScales[node.Inputs[0]] != tensorScales[node.Name]:
+                    throw new NetworkException(node.Name, "scale", $"a {node.Op.Kind} must keep its input's scale");
+                case AddLayer:
+                    if (!operators.Adds.TryGetValue(node.Name, out var add))
+                        throw new NetworkException(node.Name, "requant", "no add multipliers");
+                    if (add.MultiplierA is < 0 or > ushort.MaxValue || add.MultiplierB is < 0 or > ushort.MaxValue
+                        || add.Shift is < Int8Arithmetic.MinShift or > Int8Arithmetic.MaxShift)
+                        throw new NetworkException(node.Name, "requant", $"add multipliers ({add.MultiplierA}, {add.MultiplierB}) >> {add.Shift} are outside 16 bits or the shift range [{Int8Arithmetic.MinShift}, {Int8Arithmetic.MaxShift}]");
+                    break;
+                case ActivationLayer:
+                {
+                    if (!operators.ActivationTables.TryGetValue(node.Name, out var table))
+                        throw new NetworkException(node.Name, "table", "no activation table");
+                    if (table.Length != OperatorParameters.TableSize)
+                        throw new NetworkException(node.Name, "table", $"the activation table has {table.Length} entries, expected {OperatorParameters.TableSize}");
+                    var (lo, hi) = Range(node, unsignedTensors);
+                    int bad = Array.FindIndex(table, v => v < lo || v > hi);
+                    if (bad >= 0)
+                        throw new NetworkException(node.Name, "table", $"entry {bad} is {table[bad]}, outside the output range [{lo}, {hi}]");
+                    break;
+                }
+                case AvgPoolLayer avg:
+                    if (!operators.AvgPools.TryGetValue(node.Name, out var rqs))
+                        throw new NetworkException(node.Name, "requant", "no average-pool multipliers");
+                    if (rqs.Length != avg.KernelSize * avg.KernelSize)
+                        throw new NetworkException(node.Name, "requant", $"{rqs.Length} multipliers, expected one per tap count 1..{avg.KernelSize * avg.KernelSize}");
+                    break;
+                case ScaleLayer when !operators.Scales.ContainsKey(node.Name):
+                    throw new NetworkException(node.Name, "requant", "no scale multiplier");
             }
         }
         Network = network;
-        UnsignedTensors = TensorGroups.UnsignedTensors(network);
+        UnsignedTensors = unsignedTensors;
+        Operators = operators;
         Preprocessing = preprocessing;
         TensorScales = tensorScales;
         Convs = convs;
@@ -79,15 +130,27 @@ public sealed class QuantizedModel
     public IReadOnlyDictionary<string, float> TensorScales { get; }
     public IReadOnlyDictionary<string, QuantizedConv> Convs { get; }
     public IReadOnlyDictionary<string, Requant> PoolRequant { get; }
+    public OperatorParameters Operators { get; }
+
+    /// <summary>The same model with other conv parameters and optionally other scales (saturation corners, compressed weights).</summary>
+    public QuantizedModel WithConvs(IReadOnlyDictionary<string, QuantizedConv> convs, IReadOnlyDictionary<string, float>? tensorScales = null) =>
+        new(Network, Preprocessing, tensorScales ?? TensorScales, convs, PoolRequant, Operators);
 
     /// <summary>The tensors stored unsigned (non-negative by construction, see <see cref="TensorGroups"/>).</summary>
     public IReadOnlySet<string> UnsignedTensors { get; }
 
     public bool IsUnsigned(string tensor) => UnsignedTensors.Contains(tensor);
 
-    /// <summary>The [lo, hi] a node's requantization clamps to (rule ACTIVATION_RANGE).</summary>
-    public (int Lo, int Hi) OutputRange(Node node) =>
-        Int8Arithmetic.OutputRange(node.Op is ConvLayer { Relu: true }, IsUnsigned(node.Name));
+    /// <summary>
+    /// The [lo, hi] a node's output clamps to (rule ACTIVATION_RANGE): ReLU-like when a conv or add
+    /// fuses ReLU or the node is a ReLU, ReLU6 or hard-sigmoid activation.
+    /// </summary>
+    public (int Lo, int Hi) OutputRange(Node node) => Range(node, UnsignedTensors);
+
+    private static (int Lo, int Hi) Range(Node node, IReadOnlySet<string> unsignedTensors) =>
+        Int8Arithmetic.OutputRange(
+            node.Op is ConvLayer { Relu: true } or AddLayer { Relu: true } or ActivationLayer { Function: not ActivationKind.HardSwish },
+            unsignedTensors.Contains(node.Name));
 
     public float InputScale => TensorScales[Networks.Network.InputName];
     public float OutputScale => TensorScales[Network.OutputNode];

@@ -16,12 +16,15 @@ public sealed class QuantizedModelFormatException(string path, long offset, stri
 /// <summary>
 /// The quantized-model file (.q8), layout in docs/formats.md: magic, version, the network's
 /// JSON description, preprocessing name, tensor scales, per-conv int8 weights / int32 biases /
-/// requantization, pool requantization, and a CRC-32 of everything before it. Little-endian.
+/// requantization, pool requantization, the parameters of adds, activations, average pools and
+/// scales (version 2), and a CRC-32 of everything before it. Little-endian. Version 1 files (no
+/// operator sections) are still read.
 /// </summary>
 public static class QuantizedModelFile
 {
     public static ReadOnlySpan<byte> Magic => "ACCELQ8\0"u8;
-    public const uint Version = 1;
+    public const uint Version = 2;
+    public const uint FirstVersion = 1;
 
     public static void Save(QuantizedModel model, string path)
     {
@@ -51,6 +54,7 @@ public static class QuantizedModelFile
         var pools = model.Network.Nodes.Where(n => n.Op is GlobalAvgPoolLayer).Select(n => n.Name).ToList();
         w.U32((uint)pools.Count);
         foreach (var p in pools) { w.Str(p); w.U16(model.PoolRequant[p].Multiplier); w.U8(model.PoolRequant[p].Shift); }
+        WriteOperators(w, model);
         w.U32(Crc32.HashToUInt32(w.Written));
         return w.Written.ToArray();
     }
@@ -78,8 +82,8 @@ public static class QuantizedModelFile
         r.Skip(Magic.Length);
         long versionAt = r.Offset;
         uint version = r.U32();
-        if (version != Version)
-            throw new QuantizedModelFormatException(path, versionAt, $"version {version} is not supported (this build reads version {Version})");
+        if (version is < FirstVersion or > Version)
+            throw new QuantizedModelFormatException(path, versionAt, $"version {version} is not supported (this build reads versions {FirstVersion} to {Version})");
 
         long jsonAt = r.Offset;
         var (network, preprocessing, scales) = ReadDescription(r, path);
@@ -105,11 +109,87 @@ public static class QuantizedModelFile
         var pools = new Dictionary<string, Requant>();
         uint poolCount = r.Count(7);
         for (int i = 0; i < poolCount; i++) pools[r.Str()] = new Requant(r.U16(), r.U8());
+        var operators = version >= 2 ? ReadOperators(r) : OperatorParameters.None;
         if (r.Offset != bytes.Length - 4)
             throw new QuantizedModelFormatException(path, r.Offset, $"{bytes.Length - 4 - r.Offset} unexpected bytes before the checksum");
 
-        try { return new QuantizedModel(network, preprocessing, scales, convs, pools); }
+        try { return new QuantizedModel(network, preprocessing, scales, convs, pools, operators); }
         catch (NetworkException e) { throw new QuantizedModelFormatException(path, jsonAt, $"contents do not match the embedded network: {e.Message}"); }
+    }
+
+    /// <summary>
+    /// Version 2's operator sections, each a `u32` count then per node in graph order: adds (`str`
+    /// name, `u16` M_a, `u16` M_b, `u8` S), activations (`str` name, `i16`[256] table), average
+    /// pools (`str` name, `u32` n, (`u16` M, `u8` S)[n]) and scales (`str` name, `u16` M, `u8` S).
+    /// </summary>
+    public static void WriteOperators(LittleEndianWriter w, QuantizedModel model)
+    {
+        var ops = model.Operators;
+        List<string> Named<T>() => model.Network.Nodes.Where(n => n.Op is T).Select(n => n.Name).ToList();
+        var adds = Named<AddLayer>();
+        w.U32((uint)adds.Count);
+        foreach (var a in adds)
+        {
+            var r = ops.Adds[a];
+            w.Str(a); w.U16((ushort)r.MultiplierA); w.U16((ushort)r.MultiplierB); w.U8((byte)r.Shift);
+        }
+        var acts = Named<ActivationLayer>();
+        w.U32((uint)acts.Count);
+        foreach (var a in acts)
+        {
+            w.Str(a);
+            foreach (var v in ops.ActivationTables[a]) w.U16(unchecked((ushort)(short)v));
+        }
+        var avgs = Named<AvgPoolLayer>();
+        w.U32((uint)avgs.Count);
+        foreach (var a in avgs)
+        {
+            w.Str(a);
+            w.U32((uint)ops.AvgPools[a].Length);
+            foreach (var r in ops.AvgPools[a]) { w.U16(r.Multiplier); w.U8(r.Shift); }
+        }
+        var scales = Named<ScaleLayer>();
+        w.U32((uint)scales.Count);
+        foreach (var sc in scales) { w.Str(sc); w.U16(ops.Scales[sc].Multiplier); w.U8(ops.Scales[sc].Shift); }
+    }
+
+    /// <summary>Reads what <see cref="WriteOperators"/> wrote; shifts outside the contract are refused at their offset.</summary>
+    public static OperatorParameters ReadOperators(LittleEndianReader r)
+    {
+        var adds = new Dictionary<string, AddRequant>();
+        uint n = r.Count(9);
+        for (int i = 0; i < n; i++)
+        {
+            string name = r.Str();
+            int ma = r.U16(), mb = r.U16();
+            adds[name] = new AddRequant(ma, mb, r.Shift($"add '{name}'"));
+        }
+        var tables = new Dictionary<string, int[]>();
+        n = r.Count(4 + 2 * OperatorParameters.TableSize);
+        for (int i = 0; i < n; i++)
+        {
+            string name = r.Str();
+            var table = new int[OperatorParameters.TableSize];
+            for (int k = 0; k < table.Length; k++) table[k] = (short)r.U16();
+            tables[name] = table;
+        }
+        var avgs = new Dictionary<string, Requant[]>();
+        n = r.Count(8);
+        for (int i = 0; i < n; i++)
+        {
+            string name = r.Str();
+            var rq = new Requant[r.Count(3)];
+            for (int k = 0; k < rq.Length; k++) rq[k] = new Requant(r.U16(), r.Shift($"average pool '{name}' tap count {k + 1}"));
+            avgs[name] = rq;
+        }
+        var scales = new Dictionary<string, Requant>();
+        n = r.Count(7);
+        for (int i = 0; i < n; i++)
+        {
+            string name = r.Str();
+            scales[name] = new Requant(r.U16(), r.Shift($"scale '{name}'"));
+        }
+        return new OperatorParameters { Adds = adds, ActivationTables = tables, AvgPools = avgs, Scales = scales };
     }
 
     /// <summary>

@@ -13,7 +13,9 @@ public sealed record FloatResult(float[] Output, IReadOnlyDictionary<string, flo
 /// Plain C# float32 executor of a <see cref="FloatModel"/>: the float reference of the kit.
 /// Convolutions add bias then apply the fused ReLU; max pooling clips windows to the feature map
 /// (so padding never wins, as in Caffe and PyTorch ceil mode); global average pooling; channel
-/// concatenation; softmax on the output when the network asks for it. Work is spread over
+/// concatenation; grouped convolutions, adds, activations (PyTorch's definitions), average pooling
+/// without padded taps, channel shuffle and slice, channel-wise scale; softmax on the output when
+/// the network asks for it. Work is spread over
 /// output channels; inner loops run over contiguous rows with SIMD.
 /// </summary>
 public static class FloatReference
@@ -40,6 +42,13 @@ public static class FloatReference
                 MaxPoolLayer p => MaxPool(values[node.Inputs[0]], node.Input, node.Output, p),
                 GlobalAvgPoolLayer => GlobalAvgPool(values[node.Inputs[0]], node.Input),
                 ConcatLayer => Concat(node.Inputs.Select(i => values[i]).ToList()),
+                AddLayer a => Add(values[node.Inputs[0]], values[node.Inputs[1]], a.Relu),
+                ActivationLayer act => Activation(values[node.Inputs[0]], act.Function),
+                AvgPoolLayer a => AvgPool(values[node.Inputs[0]], node.Input, node.Output, a),
+                ChannelShuffleLayer sh => Gather(values[node.Inputs[0]], node.Input,
+                    Enumerable.Range(0, node.Input.Channels).Select(o => Model.Arithmetic.CompactOperators.ShuffleSource(o, node.Input.Channels, sh.Groups)).ToArray()),
+                ChannelSliceLayer sl => Gather(values[node.Inputs[0]], node.Input, Enumerable.Range(sl.Start, sl.Count).ToArray()),
+                ScaleLayer => Scale(values[node.Inputs[0]], node.Input, values[node.Inputs[1]]),
                 _ => throw new NotSupportedException($"node '{node.Name}': {node.Op.Kind} is not supported by the float reference"),
             };
             values[node.Name] = output;
@@ -53,7 +62,7 @@ public static class FloatReference
         return new FloatResult(result, keepActivations ? values : null);
     }
 
-    /// <summary>Convolution (weights [Cout][Cin][K][K]) plus bias, then ReLU when the layer fuses one.</summary>
+    /// <summary>Convolution (weights [Cout][Cin/Groups][K][K], each output channel reading its group's inputs) plus bias, then ReLU when the layer fuses one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[] Conv(float[] input, Shape inShape, Shape outShape, ConvLayer conv, ConvWeights weights)
     {
@@ -65,7 +74,8 @@ public static class FloatReference
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ConvChannel(float[] input, Shape inShape, Shape outShape, ConvLayer conv, ConvWeights weights, float[] output, int co)
     {
-        int cin = inShape.Channels, ih = inShape.Height, iw = inShape.Width;
+        int cin = inShape.Channels / conv.Groups, ih = inShape.Height, iw = inShape.Width;
+        int icBase = co / (conv.OutChannels / conv.Groups) * cin;
         int oh = outShape.Height, ow = outShape.Width;
         int k = conv.KernelSize, s = conv.Stride, p = conv.Padding;
         int inPlane = ih * iw, outPlane = oh * ow;
@@ -77,7 +87,7 @@ public static class FloatReference
         int wBase = co * cin * k * k;
         for (int ci = 0; ci < cin; ci++)
         {
-            var plane = input.AsSpan(ci * inPlane, inPlane);
+            var plane = input.AsSpan((icBase + ci) * inPlane, inPlane);
             if (pointwise)
             {
                 float wv = w[wBase + ci];
@@ -154,6 +164,63 @@ public static class FloatReference
             foreach (var v in input.AsSpan(c * plane, plane)) sum += v;
             output[c] = (float)(sum / plane);
         }
+        return output;
+    }
+
+    /// <summary>Element-wise sum, then ReLU when the add fuses one.</summary>
+    public static float[] Add(float[] a, float[] b, bool relu)
+    {
+        var output = new float[a.Length];
+        for (int i = 0; i < a.Length; i++)
+        {
+            float v = a[i] + b[i];
+            output[i] = relu && v < 0 ? 0 : v;
+        }
+        return output;
+    }
+
+    /// <summary>PyTorch's definition of the activation, element by element.</summary>
+    public static float[] Activation(float[] x, ActivationKind kind) =>
+        x.Select(v => (float)Model.Arithmetic.CompactOperators.Apply(kind, v)).ToArray();
+
+    /// <summary>Average over each window's in-bounds taps (padding not counted, floor mode).</summary>
+    public static float[] AvgPool(float[] input, Shape inShape, Shape outShape, AvgPoolLayer pool)
+    {
+        int ih = inShape.Height, iw = inShape.Width, oh = outShape.Height, ow = outShape.Width;
+        int k = pool.KernelSize, s = pool.Stride, p = pool.Padding;
+        var output = new float[outShape.Elements];
+        for (int c = 0; c < inShape.Channels; c++)
+            for (int oy = 0; oy < oh; oy++)
+            {
+                int y0 = Math.Max(0, oy * s - p), y1 = Math.Min(ih, oy * s - p + k);
+                for (int ox = 0; ox < ow; ox++)
+                {
+                    int x0 = Math.Max(0, ox * s - p), x1 = Math.Min(iw, ox * s - p + k);
+                    double sum = 0;
+                    for (int y = y0; y < y1; y++)
+                        for (int x = x0; x < x1; x++)
+                            sum += input[(c * ih + y) * iw + x];
+                    output[(c * oh + oy) * ow + ox] = (float)(sum / ((y1 - y0) * (x1 - x0)));
+                }
+            }
+        return output;
+    }
+
+    /// <summary>Output channel c is input channel <paramref name="source"/>[c] (shuffle, slice).</summary>
+    public static float[] Gather(float[] input, Shape inShape, int[] source)
+    {
+        int plane = inShape.Height * inShape.Width;
+        var output = new float[source.Length * plane];
+        for (int c = 0; c < source.Length; c++) Array.Copy(input, source[c] * plane, output, c * plane, plane);
+        return output;
+    }
+
+    /// <summary>Each channel of the map times that channel's gate value.</summary>
+    public static float[] Scale(float[] map, Shape shape, float[] gate)
+    {
+        int plane = shape.Height * shape.Width;
+        var output = new float[map.Length];
+        for (int i = 0; i < map.Length; i++) output[i] = map[i] * gate[i / plane];
         return output;
     }
 

@@ -37,9 +37,16 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
 
     private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int> _pad;
     private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<sbyte>, ConvParams> _conv;
+    /// <summary>Grouped and depthwise convs: <see cref="Kernels.GroupedConvRows"/> on the tiled CPU shape, else the per-element kernel.</summary>
+    private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<sbyte>, ConvParams> _groupedConv;
     private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int, int, int, int> _maxPool;
     private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int> _gap;
     private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int> _copy;
+    private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int, int, int, int> _add;
+    private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<int>, ArrayView<sbyte>, int> _lookup;
+    private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, int, int, int, int, int, int, int, int, int, int> _avgPool;
+    private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<int>, ArrayView<sbyte>, int> _gather;
+    private readonly Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int, int, int, int> _scale;
 
     private IlgpuGoldenModel(Context context, Accelerator accelerator, bool tiled)
     {
@@ -50,9 +57,17 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
         _conv = tiled
             ? accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<sbyte>, ConvParams>(Kernels.ConvTiled)
             : accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<sbyte>, ConvParams>(Kernels.ConvPerElement);
+        _groupedConv = tiled
+            ? accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<sbyte>, ConvParams>(Kernels.GroupedConvRows)
+            : _conv;
         _maxPool = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int, int, int, int>(Kernels.MaxPool);
         _gap = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int>(Kernels.GlobalAvgPool);
         _copy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int>(Kernels.Copy);
+        _add = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int, int, int, int>(Kernels.AddRows);
+        _lookup = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<int>, ArrayView<sbyte>, int>(Kernels.LookupRows);
+        _avgPool = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ArrayView<int>, int, int, int, int, int, int, int, int, int, int>(Kernels.AvgPoolRows);
+        _gather = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<int>, ArrayView<sbyte>, int>(Kernels.GatherChannels);
+        _scale = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, int, int, int, int, int>(Kernels.ScaleRows);
     }
 
     /// <summary>True when a CUDA device is visible to ILGPU.</summary>
@@ -165,8 +180,16 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                     var x = plan.View(node.Inputs[0], inShape.Elements);
                     var padded = plan.Scratch.View.SubView(0, w.Params.Cin * w.Params.Hp * w.Params.Wp);
                     _pad(w.Params.Cin * w.Params.Hp, x, padded, inShape.Height, inShape.Width, w.Params.Hp, w.Params.Wp, c.Padding);
-                    int threads = _tiled ? w.Params.OCp / 4 * w.Params.Hout : (int)node.Output.Elements;
-                    _conv(threads, padded, w.Weights.View, w.Bias.View, w.Mult.View, w.Shift.View, y, w.Params);
+                    if (c.Groups > 1)
+                    {
+                        int threads = _tiled ? c.OutChannels * w.Params.Hout : (int)node.Output.Elements;
+                        _groupedConv(threads, padded, w.Weights.View, w.Bias.View, w.Mult.View, w.Shift.View, y, w.Params);
+                    }
+                    else
+                    {
+                        int threads = _tiled ? w.Params.OCp / 4 * w.Params.Hout : (int)node.Output.Elements;
+                        _conv(threads, padded, w.Weights.View, w.Bias.View, w.Mult.View, w.Shift.View, y, w.Params);
+                    }
                     break;
                 }
                 case MaxPoolLayer p:
@@ -204,11 +227,51 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                     }
                     break;
                 }
+                case AddLayer:
+                {
+                    var (lo, hi) = model.OutputRange(node);
+                    var r = model.Operators.Adds[node.Name];
+                    var o = node.Output;
+                    _add(o.Channels * o.Height, plan.View(node.Inputs[0], o.Elements), plan.View(node.Inputs[1], o.Elements), y, o.Width,
+                        Mask(model, node.Inputs[0]), Mask(model, node.Inputs[1]), r.MultiplierA, r.MultiplierB, r.Shift, lo, hi);
+                    break;
+                }
+                case ActivationLayer:
+                {
+                    var o = node.Output;
+                    _lookup(o.Channels * o.Height, plan.View(node.Inputs[0], o.Elements), plan.Params[node.Name][0].View, y, o.Width);
+                    break;
+                }
+                case AvgPoolLayer a:
+                {
+                    var (lo, hi) = model.OutputRange(node);
+                    var inShape = node.Input;
+                    var rq = plan.Params[node.Name];
+                    _avgPool(node.Output.Channels * node.Output.Height, plan.View(node.Inputs[0], inShape.Elements), y, rq[0].View, rq[1].View,
+                        inShape.Height, inShape.Width, node.Output.Height, node.Output.Width, a.KernelSize, a.Stride, a.Padding,
+                        Mask(model, node.Inputs[0]), lo, hi);
+                    break;
+                }
+                case ChannelShuffleLayer or ChannelSliceLayer:
+                    _gather(node.Output.Channels, plan.View(node.Inputs[0], node.Input.Elements), plan.Params[node.Name][0].View, y,
+                        node.Output.Height * node.Output.Width);
+                    break;
+                case ScaleLayer:
+                {
+                    var (lo, hi) = model.OutputRange(node);
+                    var r = model.Operators.Scales[node.Name];
+                    var o = node.Output;
+                    _scale(o.Channels * o.Height, plan.View(node.Inputs[0], o.Elements), plan.View(node.Inputs[1], o.Channels), y, o.Height, o.Width,
+                        Mask(model, node.Inputs[0]), Mask(model, node.Inputs[1]), r.Multiplier, r.Shift, lo, hi);
+                    break;
+                }
                 default:
                     throw new NotSupportedException($"node '{node.Name}': unsupported op {node.Op.GetType().Name}");
             }
         }
     }
+
+    private static int Mask(QuantizedModel model, string tensor) => Int8Arithmetic.LoadMask(model.IsUnsigned(tensor));
 
     public void Dispose()
     {
@@ -241,6 +304,8 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
         public readonly List<MemoryBuffer1D<sbyte, Stride1D.Dense>> Roots = [];
         public readonly Dictionary<string, Slot> Storage = [];
         public readonly Dictionary<string, ConvBuffers> Convs = [];
+        /// <summary>Integer parameters of the other operators: an activation's table; an average pool's multipliers and shifts; a gather's source channels.</summary>
+        public readonly Dictionary<string, MemoryBuffer1D<int, Stride1D.Dense>[]> Params = [];
         public readonly MemoryBuffer1D<sbyte, Stride1D.Dense> Scratch;
 
         public Plan(Accelerator acc, QuantizedModel model, bool tiled)
@@ -279,6 +344,7 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                 var inShape = node.Input;
                 var (lo, hi) = model.OutputRange(node);
                 int k = c.KernelSize, s = c.Stride, pad = c.Padding, cin = inShape.Channels, cout = c.OutChannels;
+                int cinG = cin / c.Groups;
                 int hout = node.Output.Height, wout = node.Output.Width;
                 int ocp = (cout + 3) / 4 * 4;
                 // Tiled kernel reads up to 4 columns per tile even past Wout: keep those reads inside zeros.
@@ -288,12 +354,12 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                 hp = Math.Max(hp, 1); wp = Math.Max(wp, 1);
                 scratch = Math.Max(scratch, (long)cin * hp * wp);
 
-                var wt = new sbyte[(long)cin * k * k * ocp];
+                var wt = new sbyte[(long)cinG * k * k * ocp];
                 for (int oc = 0; oc < cout; oc++)
-                    for (int ic = 0; ic < cin; ic++)
+                    for (int j = 0; j < cinG; j++)
                         for (int ky = 0; ky < k; ky++)
                             for (int kx = 0; kx < k; kx++)
-                                wt[((ic * k + ky) * k + kx) * ocp + oc] = q.Weights[((oc * cin + ic) * k + ky) * k + kx];
+                                wt[((j * k + ky) * k + kx) * ocp + oc] = q.Weights[((oc * cinG + j) * k + ky) * k + kx];
                 var bias = new int[ocp];
                 var mult = new int[ocp];
                 var shift = new int[ocp];
@@ -305,7 +371,7 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                 }
                 var p = new ConvParams
                 {
-                    Cin = cin, Hp = hp, Wp = wp, K = k, S = s, Hout = hout, Wout = wout, Cout = cout, OCp = ocp,
+                    Cin = cin, CinG = cinG, CoutG = cout / c.Groups, Hp = hp, Wp = wp, K = k, S = s, Hout = hout, Wout = wout, Cout = cout, OCp = ocp,
                     InMask = Int8Arithmetic.LoadMask(model.IsUnsigned(node.Inputs[0])),
                     Lo = lo,
                     Hi = hi,
@@ -314,6 +380,20 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
                     acc.Allocate1D(bias), acc.Allocate1D(mult), acc.Allocate1D(shift));
             }
             Scratch = acc.Allocate1D<sbyte>(scratch);
+
+            var ops = model.Operators;
+            foreach (var node in network.Nodes)
+            {
+                int[][]? p = node.Op switch
+                {
+                    ActivationLayer => [ops.ActivationTables[node.Name]],
+                    AvgPoolLayer => [ops.AvgPools[node.Name].Select(r => (int)r.Multiplier).ToArray(), ops.AvgPools[node.Name].Select(r => (int)r.Shift).ToArray()],
+                    ChannelShuffleLayer sh => [Enumerable.Range(0, node.Input.Channels).Select(o => CompactOperators.ShuffleSource(o, node.Input.Channels, sh.Groups)).ToArray()],
+                    ChannelSliceLayer sl => [Enumerable.Range(sl.Start, sl.Count).ToArray()],
+                    _ => null,
+                };
+                if (p is not null) Params[node.Name] = p.Select(a => acc.Allocate1D(a)).ToArray();
+            }
 
         }
 
@@ -330,6 +410,8 @@ public sealed class IlgpuGoldenModel : IInt8Executor, IDisposable
             {
                 c.Weights.Dispose(); c.Bias.Dispose(); c.Mult.Dispose(); c.Shift.Dispose();
             }
+            foreach (var buffers in Params.Values)
+                foreach (var b in buffers) b.Dispose();
             Scratch.Dispose();
         }
     }

@@ -6,7 +6,9 @@ namespace Accel.Golden.Ilgpu;
 /// <summary>Shape of one convolution as the kernels see it (input already zero-padded).</summary>
 public struct ConvParams
 {
+    /// <summary>All input channels (of the padded copy), and per group (rule GROUPED_CONV) the input and output channel counts.</summary>
     public int Cin;
+    public int CinG, CoutG;
     /// <summary>Padded input height and width (zero border of Pad, plus zero overhang for the tile).</summary>
     public int Hp, Wp;
     public int K, S;
@@ -21,8 +23,8 @@ public struct ConvParams
 
 /// <summary>
 /// The golden model's ILGPU kernels. Every one implements the int8 contract exactly; conv weights
-/// are transposed to [ic][ky][kx][oc padded to 4] and read a zero-padded input copy, so inner
-/// loops have no bounds checks. Index first, primitives and views only.
+/// are transposed to [ic of the group][ky][kx][oc padded to 4] and read a zero-padded input copy, so
+/// inner loops have no bounds checks. Index first, primitives and views only.
 /// </summary>
 public static class Kernels
 {
@@ -50,8 +52,8 @@ public static class Kernels
     }
 
     /// <summary>
-    /// CPU shape: one thread per (4-output-channel block, output row); a 4 channel x 4 column
-    /// register tile of int accumulators. Stores are guarded for ragged channel and width edges.
+    /// CPU shape of an ungrouped conv: one thread per (4-output-channel block, output row); a 4 channel
+    /// x 4 column register tile of int accumulators. Stores are guarded for ragged channel and width edges.
     /// </summary>
     public static void ConvTiled(Index1D i, ArrayView<sbyte> x, ArrayView<sbyte> wt, ArrayView<int> bias,
         ArrayView<int> mult, ArrayView<int> shift, ArrayView<sbyte> y, ConvParams p)
@@ -124,7 +126,48 @@ public static class Kernels
         if (n > 3) y[o + 3] = (sbyte)Int8Arithmetic.Requantize(a3, m, sh, lo, hi);
     }
 
-    /// <summary>GPU shape: one thread per output element (oc, oy, ox), same layouts as <see cref="ConvTiled"/>.</summary>
+    /// <summary>
+    /// CPU shape of a grouped or depthwise conv (whose 4-channel blocks would straddle groups): one
+    /// thread per (output channel, output row), 4 columns of accumulators at a time. The padded input
+    /// is wide enough for the overhanging columns of the last tile, as for <see cref="ConvTiled"/>.
+    /// </summary>
+    public static void GroupedConvRows(Index1D i, ArrayView<sbyte> x, ArrayView<sbyte> wt, ArrayView<int> bias,
+        ArrayView<int> mult, ArrayView<int> shift, ArrayView<sbyte> y, ConvParams p)
+    {
+        int oy = i % p.Hout;
+        int oc = i / p.Hout;
+        int k = p.K, s = p.S, wp = p.Wp, ocp = p.OCp, mask = p.InMask;
+        int icBase = oc / p.CoutG * p.CinG;
+        int b = bias[oc], m = mult[oc], sh = shift[oc];
+        int outRow = (oc * p.Hout + oy) * p.Wout;
+        for (int ox0 = 0; ox0 < p.Wout; ox0 += 4)
+        {
+            int a0 = b, a1 = b, a2 = b, a3 = b;
+            for (int j = 0; j < p.CinG; j++)
+                for (int ky = 0; ky < k; ky++)
+                {
+                    int rowBase = ((icBase + j) * p.Hp + oy * s + ky) * wp + ox0 * s;
+                    int wRow = (j * k + ky) * k * ocp + oc;
+                    for (int kx = 0; kx < k; kx++)
+                    {
+                        int xb = rowBase + kx;
+                        int wv = wt[wRow + kx * ocp];
+                        a0 += wv * (x[xb] & mask);
+                        a1 += wv * (x[xb + s] & mask);
+                        a2 += wv * (x[xb + 2 * s] & mask);
+                        a3 += wv * (x[xb + 3 * s] & mask);
+                    }
+                }
+            int n = p.Wout - ox0;
+            int o = outRow + ox0;
+            y[o] = (sbyte)Int8Arithmetic.Requantize(a0, m, sh, p.Lo, p.Hi);
+            if (n > 1) y[o + 1] = (sbyte)Int8Arithmetic.Requantize(a1, m, sh, p.Lo, p.Hi);
+            if (n > 2) y[o + 2] = (sbyte)Int8Arithmetic.Requantize(a2, m, sh, p.Lo, p.Hi);
+            if (n > 3) y[o + 3] = (sbyte)Int8Arithmetic.Requantize(a3, m, sh, p.Lo, p.Hi);
+        }
+    }
+
+    /// <summary>GPU shape: one thread per output element (oc, oy, ox), any group count, same layouts as <see cref="ConvTiled"/>.</summary>
     public static void ConvPerElement(Index1D i, ArrayView<sbyte> x, ArrayView<sbyte> wt, ArrayView<int> bias,
         ArrayView<int> mult, ArrayView<int> shift, ArrayView<sbyte> y, ConvParams p)
     {
@@ -133,12 +176,13 @@ public static class Kernels
         int oy = rest % p.Hout;
         int oc = rest / p.Hout;
         int k = p.K;
+        int icBase = oc / p.CoutG * p.CinG;
         int acc = bias[oc];
-        for (int ic = 0; ic < p.Cin; ic++)
+        for (int j = 0; j < p.CinG; j++)
             for (int ky = 0; ky < k; ky++)
             {
-                int rowBase = (ic * p.Hp + oy * p.S + ky) * p.Wp + ox * p.S;
-                int wRow = (ic * k + ky) * k * p.OCp + oc;
+                int rowBase = ((icBase + j) * p.Hp + oy * p.S + ky) * p.Wp + ox * p.S;
+                int wRow = (j * k + ky) * k * p.OCp + oc;
                 for (int kx = 0; kx < k; kx++)
                     acc += wt[wRow + kx * p.OCp] * (x[rowBase + kx] & p.InMask);
             }
@@ -177,6 +221,67 @@ public static class Kernels
         int b = c * hw;
         for (int j = 0; j < hw; j++) sum += x[b + j] & mask;
         y[c] = (sbyte)Int8Arithmetic.Requantize(sum, multiplier, shift, Int8Arithmetic.ActivationMin, Int8Arithmetic.ActivationMax);
+    }
+
+    /// <summary>Rule ADD: one thread per row of <paramref name="width"/> elements; a and b as loaded (their masks).</summary>
+    public static void AddRows(Index1D row, ArrayView<sbyte> a, ArrayView<sbyte> b, ArrayView<sbyte> y, int width,
+        int maskA, int maskB, int multiplierA, int multiplierB, int shift, int lo, int hi)
+    {
+        var r = new AddRequant(multiplierA, multiplierB, shift);
+        for (int i = row * width; i < (row + 1) * width; i++)
+            y[i] = (sbyte)CompactOperators.Add(a[i] & maskA, b[i] & maskB, r, lo, hi);
+    }
+
+    /// <summary>Rule ACTIVATION_LOOKUP: one thread per row; the stored byte indexes the 256-entry table.</summary>
+    public static void LookupRows(Index1D row, ArrayView<sbyte> x, ArrayView<int> table, ArrayView<sbyte> y, int width)
+    {
+        for (int i = row * width; i < (row + 1) * width; i++)
+            y[i] = (sbyte)table[x[i] & 0xFF];
+    }
+
+    /// <summary>
+    /// Rule AVGPOOL: one thread per output row (c, oy); each window's in-bounds sum and tap count n,
+    /// then REQUANT with multiplier and shift entry n - 1.
+    /// </summary>
+    public static void AvgPoolRows(Index1D row, ArrayView<sbyte> x, ArrayView<sbyte> y, ArrayView<int> mult, ArrayView<int> shift,
+        int h, int w, int hout, int wout, int k, int s, int pad, int mask, int lo, int hi)
+    {
+        int oy = row % hout;
+        int c = row / hout;
+        for (int ox = 0; ox < wout; ox++)
+        {
+            int sum = 0, n = 0;
+            for (int ky = 0; ky < k; ky++)
+            {
+                int iy = oy * s + ky - pad;
+                if (iy < 0 || iy >= h) continue;
+                for (int kx = 0; kx < k; kx++)
+                {
+                    int ix = ox * s + kx - pad;
+                    if (ix < 0 || ix >= w) continue;
+                    sum += x[(c * h + iy) * w + ix] & mask;
+                    n++;
+                }
+            }
+            y[row * wout + ox] = (sbyte)Int8Arithmetic.Requantize(sum, mult[n - 1], shift[n - 1], lo, hi);
+        }
+    }
+
+    /// <summary>CHANNEL_SHUFFLE and CHANNEL_SLICE: one thread per output channel, which copies plane <paramref name="source"/>[c].</summary>
+    public static void GatherChannels(Index1D c, ArrayView<sbyte> x, ArrayView<int> source, ArrayView<sbyte> y, int plane)
+    {
+        int from = source[c] * plane;
+        int to = c * plane;
+        for (int i = 0; i < plane; i++) y[to + i] = x[from + i];
+    }
+
+    /// <summary>Rule SCALE: one thread per row (c, y) of the map; every element times the gate of channel c, then REQUANT.</summary>
+    public static void ScaleRows(Index1D row, ArrayView<sbyte> x, ArrayView<sbyte> gate, ArrayView<sbyte> y, int height, int width,
+        int mask, int gateMask, int multiplier, int shift, int lo, int hi)
+    {
+        int g = gate[row / height] & gateMask;
+        for (int i = row * width; i < (row + 1) * width; i++)
+            y[i] = (sbyte)Int8Arithmetic.Requantize((x[i] & mask) * g, multiplier, shift, lo, hi);
     }
 
     /// <summary>Elements per thread of <see cref="Copy"/>.</summary>
