@@ -31,6 +31,8 @@ public static class EltwiseUnit
     public const int Latency = 4;
     /// <summary>Width of the instruction's <c>elt_op</c> field.</summary>
     public const int OpBits = 3;
+    /// <summary>The low bits of the (M, S) half of a parameter word the unit reads: (M_a, S), then M_b.</summary>
+    public const int ParamBits = EngineConfig.RequantLaneBits + EngineConfig.MultiplierBits;
 
     public static Module Build(EngineConfig c)
     {
@@ -54,7 +56,8 @@ public static class EltwiseUnit
         var hi = m.Input("hi_i", rb);
         var rqRdEn = m.Output("rq_rd_en_o");
         var rqRdAddr = m.Output("rq_rd_addr_o", pb);
-        var rqRdData = m.Input("rq_rd_data_i", c.Cols * rq);
+        // Lane 0 of the (M, S) half and lane 1's M: the rest of the parameter word is unused.
+        var rqRdData = m.Input("rq_rd_data_i", ParamBits);
         var actRdEn = m.Output("act_rd_en_o");
         var actRdAddr = m.Output("act_rd_addr_o", iab);
         var actRdData = m.Input("act_rd_data_i", rows * db);

@@ -2,6 +2,7 @@ using System.Numerics;
 using Accel.Hardware.Config;
 using Accel.Hardware.Schedule;
 using Accel.Model.Arithmetic;
+using Accel.Model.Quantized;
 
 namespace Accel.Hardware.Program;
 
@@ -22,11 +23,11 @@ public static class EltwiseParameters
         return ((new BigInteger(r.MultiplierA) | s) << half) | ((new BigInteger(r.MultiplierB) | s) << (half + lane));
     }
 
-    internal static void Fill(EngineSchedule schedule, BigInteger[] parameters, IReadOnlyDictionary<string, AddRequant>? addRequant)
+    internal static void Fill(EngineSchedule schedule, BigInteger[] parameters, OperatorParameters operators)
     {
         foreach (var op in schedule.Ops.Where(o => o.Opcode == Opcode.Eltwise))
         {
-            if (addRequant is null || !addRequant.TryGetValue(op.Node, out var r))
+            if (!operators.Adds.TryGetValue(op.Node, out var r))
                 throw new ScheduleException($"layer '{op.Node}': no add multipliers (M_a, M_b, S)");
             parameters[op.ParamBase] = AddWord(schedule.Config, r);
         }

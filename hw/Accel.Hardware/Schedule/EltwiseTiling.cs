@@ -16,16 +16,6 @@ internal static class EltwiseTiling
     /// <summary>Steps an element-wise layer is cut into at least, so a step's loads overlap the previous one's compute.</summary>
     public const int MinOverlappedSteps = 3;
 
-    /// <summary>Operators the schedule runs beyond <see cref="Network.RunsOnEngine"/>.</summary>
-    public static bool Scheduled(Node node) => Network.RunsOnEngine(node) || node.Op is AddLayer;
-
-    /// <summary>Refuses, naming the layer, a network with an operator the engine schedule does not run.</summary>
-    public static void RequireScheduledOperators(Network network)
-    {
-        if (network.Nodes.FirstOrDefault(n => !Scheduled(n)) is null) return;
-        network.RequireEngineOperators("the engine schedule");
-    }
-
     /// <summary>The output placement of an ADD: its operands' layout; refused when they differ.</summary>
     public static TensorPlacement AddPlacement(Node node, TensorPlacement a, TensorPlacement b, long baseWord, bool unsignedOutput)
     {
@@ -84,6 +74,6 @@ internal static class EltwiseTiling
         return new ScheduledOp(node.Name, node.Group, Opcode.Eltwise, a, output, 0, 0, 0, 0, 0, stripes, 0, 0, paramBase, 0);
     }
 
-    /// <summary>ADD: the parameter read, two reads per output word, then the unit's pipeline.</summary>
-    public static long AddBusy(long words) => 1 + 2 * words + EltwiseUnit.Latency;
+    /// <summary>ADD: the parameter read, two reads per output word, then the unit's pipeline to the last write.</summary>
+    public static long AddBusy(long words) => 1 + 2 * words + EltwiseUnit.Latency - 1;
 }

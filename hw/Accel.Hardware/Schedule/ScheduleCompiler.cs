@@ -23,7 +23,7 @@ public static class ScheduleCompiler
         string inputTensor = Network.InputName, MemoryModel? memory = null)
     {
         config.Validate();
-        EltwiseTiling.RequireScheduledOperators(network);
+        network.RequireEngineOperators("the engine schedule");
         memory = (memory ?? MemoryModel.PynqZ2HpPort).Validate();
         nodes ??= network.Nodes;
         int lanes = config.Lanes;

@@ -1,0 +1,64 @@
+using Accel.Golden;
+using Accel.Golden.Testing;
+using Accel.Hardware.Config;
+using Accel.Hardware.Program;
+using Accel.Model.Networks;
+using Accel.Tests;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Accel.Cosim.Tests.Engine;
+
+/// <summary>
+/// The ELTWISE unit against the scalar reference: random shapes, channel counts that are not a
+/// multiple of the rows, operands of either signedness, with and without ReLU; and the cost
+/// model's prediction of the measured cycles.
+/// </summary>
+public class EltwiseCosimTests(ITestOutputHelper output)
+{
+    private CosimResult Run(Network net, int n, int seed)
+    {
+        var model = RandomQuantizedModel.Create(net, seed);
+        var input = RandomQuantizedModel.Input(net, seed + 1);
+        var expected = new ScalarReference().Run(model, input).Activations.ToDictionary(kv => kv.Key, kv => kv.Value.Data);
+        var schedule = CosimBuildProfile.Plan(net, new EngineConfig { Rows = n, Cols = n });
+        var r = CosimRunner.Run(schedule, model.Convs, input, expected, null, model.PoolRequant, model.Operators);
+        foreach (var l in r.Layers)
+            output.WriteLine($"{l.Node,-8} {l.Op,-8} measured {l.Cycles,7} predicted {l.PredictedCycles,7} exact {l.BitExact}");
+        output.WriteLine($"total measured {r.TotalCycles} predicted {r.Schedule.PredictedCycles}");
+        return r;
+    }
+
+    /// <summary>
+    /// input -> a (1x1) and b (3x3) -> add(a, b); a second add of the signed network input and the
+    /// sum. Signedness follows the ReLU flags (a ReLU conv's output is unsigned).
+    /// </summary>
+    private static Network AddNetwork(Random rng, int channels, int h, int w)
+    {
+        bool reluA = rng.Next(2) == 0, reluB = rng.Next(2) == 0, reluSum = rng.Next(2) == 0;
+        return new Network($"add_{channels}x{h}x{w}", new Shape(channels, h, w),
+        [
+            new ConvLayer("a", channels, 1, 1, 0, Relu: reluA) { Inputs = [Network.InputName] },
+            new ConvLayer("b", channels, 3, 1, 1, Relu: reluB) { Inputs = [Network.InputName] },
+            new AddLayer("sum", Relu: reluSum) { Inputs = ["a", "b"] },
+            new AddLayer("residual", Relu: !reluSum) { Inputs = ["sum", Network.InputName] },
+        ]);
+    }
+
+    [RequiresToolsTheory("verilator")]
+    [InlineData(4, 1)]
+    [InlineData(4, 2)]
+    [InlineData(8, 3)]
+    [InlineData(8, 4)]
+    public void RandomAddsAreBitExactAndPredicted(int n, int seed)
+    {
+        var rng = new Random(seed);
+        int channels = rng.Next(n + 1, 3 * n) | 1;
+        var net = AddNetwork(rng, channels, rng.Next(3, 12), rng.Next(3, 12));
+        var r = Run(net, n, 100 + seed);
+        Assert.True(r.BitExact, r.FirstMismatch?.ToString());
+        foreach (var l in r.Layers.Where(l => l.Op == nameof(Opcode.Eltwise)))
+            Assert.True(l.Cycles > 0);
+        Assert.InRange(r.TotalCycles, r.Schedule.PredictedCycles * 0.97, r.Schedule.PredictedCycles * 1.03);
+    }
+}
