@@ -17,13 +17,14 @@ internal static class EltwiseTiling
     public const int MinOverlappedSteps = 3;
 
     /// <summary>The output placement of an ADD: its operands' layout; refused when they differ.</summary>
-    public static TensorPlacement AddPlacement(Node node, TensorPlacement a, TensorPlacement b, long baseWord, bool unsignedOutput)
+    public static TensorPlacement AddPlacement(Node node, TensorPlacement a, TensorPlacement b, long baseWord, bool unsignedOutput, int lanes)
     {
         if (a.Shape != b.Shape)
             throw new ScheduleException($"layer '{node.Name}': add inputs '{a.Name}' {a.Shape} and '{b.Name}' {b.Shape} differ in shape");
         if (a.Im2Col is not null || b.Im2Col is not null)
             throw new ScheduleException($"layer '{node.Name}': an add input stored im2col-style is not supported");
-        if (a.Groups != b.Groups || !a.Segments.SequenceEqual(b.Segments))
+        // Segment lists may differ and still store every channel in the same lane (64 + 64 channels from groups 0 and 8 at 8 lanes is 128 from group 0).
+        if (a.Groups != b.Groups || !a.LogicalChannels(lanes).SequenceEqual(b.LogicalChannels(lanes)))
             throw new ScheduleException($"layer '{node.Name}': add inputs '{a.Name}' ({Layout(a)}) and '{b.Name}' ({Layout(b)}) are stored in different channel layouts; the engine adds word by word");
         return new TensorPlacement(node.Name, node.Output, baseWord, a.Groups, unsignedOutput, a.Segments);
     }

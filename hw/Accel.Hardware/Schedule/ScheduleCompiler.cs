@@ -94,7 +94,7 @@ public static class ScheduleCompiler
             else if (node.Op is AddLayer)
             {
                 // Word-by-word: the sum keeps its operands' layout.
-                tensors[node.Name] = EltwiseTiling.AddPlacement(node, tensors[node.Inputs[0]], tensors[node.Inputs[1]], next, unsignedTensors.Contains(node.Name));
+                tensors[node.Name] = EltwiseTiling.AddPlacement(node, tensors[node.Inputs[0]], tensors[node.Inputs[1]], next, unsignedTensors.Contains(node.Name), lanes);
                 next += tensors[node.Name].Words;
             }
             else

@@ -1,4 +1,5 @@
 using Accel.Golden;
+using Accel.Golden.Ilgpu;
 using Accel.Golden.Testing;
 using Accel.Hardware.Config;
 using Accel.Hardware.Program;
@@ -60,5 +61,43 @@ public class EltwiseCosimTests(ITestOutputHelper output)
         foreach (var l in r.Layers.Where(l => l.Op == nameof(Opcode.Eltwise)))
             Assert.True(l.Cycles > 0);
         Assert.InRange(r.TotalCycles, r.Schedule.PredictedCycles * 0.97, r.Schedule.PredictedCycles * 1.03);
+    }
+
+    [RequiresToolsTheory("verilator")]
+    [InlineData(BuiltinNetworks.SqueezeNet10Bypass, 32, 8)]
+    [InlineData(BuiltinNetworks.SqueezeNet10ComplexBypass, 32, 8)]
+    public void ABypassSqueezeNetIsBitExactInEveryNode(string name, int size, int n)
+    {
+        // Seeded random weights; every node (the adds included) read back from DRAM and compared with the ILGPU golden model.
+        var net = BuiltinNetworks.Get(name).WithInput(new Shape(3, size, size));
+        var model = RandomQuantizedModel.Create(net, 7);
+        var input = RandomQuantizedModel.Input(net, 8);
+        using var golden = IlgpuGoldenModel.Create(GoldenDevice.Cpu);
+        var whole = NetworkCosim.Run(model, input, new EngineConfig { Rows = n, Cols = n }, golden);
+        var r = whole.Cosim;
+        output.WriteLine($"{name} {size}x{size} on {n}x{n}: {r.TotalCycles} cycles (predicted {r.Schedule.PredictedCycles}), sim {r.SimulationTime.TotalSeconds:F1} s");
+        foreach (var l in r.Layers.Where(l => l.Op == nameof(Opcode.Eltwise)))
+            output.WriteLine($"  {l.Node}: {l.Cycles} cycles (predicted {l.PredictedCycles})");
+        Assert.True(r.BitExact, $"{r.FirstMismatch} (dump: {r.DumpDirectory})");
+        Assert.Equal(net.Nodes.Count(n => n.Op is AddLayer), r.Layers.Count(l => l.Op == nameof(Opcode.Eltwise)));
+        Assert.Equal(whole.GoldenTop5, whole.Top5);
+        Assert.InRange(r.Schedule.PredictedCycles, r.TotalCycles * 0.98, r.TotalCycles * 1.02);
+    }
+
+    [Fact]
+    public void AddsOfDifferentChannelLayoutsAreRefusedNamingTheLayer()
+    {
+        // At 4 lanes a concat of 6 + 6 channels leaves holes (groups 0-1 and 2-3); a 12-channel conv fills 3 groups.
+        var net = new Network("holes", new Shape(4, 5, 5),
+        [
+            new ConvLayer("e1", 6, 1) { Inputs = [Network.InputName] },
+            new ConvLayer("e3", 6, 3, 1, 1) { Inputs = [Network.InputName] },
+            new ConcatLayer("cat") { Inputs = ["e1", "e3"] },
+            new ConvLayer("side", 12, 1) { Inputs = [Network.InputName] },
+            new AddLayer("sum") { Inputs = ["cat", "side"] },
+        ]);
+        var e = Assert.Throws<ScheduleException>(() => Accel.Hardware.Schedule.ScheduleCompiler.Plan(net, new EngineConfig { Rows = 4, Cols = 4 }));
+        Assert.Contains("layer 'sum'", e.Message);
+        Assert.Contains("different channel layouts", e.Message);
     }
 }
