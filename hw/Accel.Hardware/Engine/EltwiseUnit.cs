@@ -4,7 +4,7 @@ using Accel.Hardware.Rtl;
 namespace Accel.Hardware.Engine;
 
 /// <summary>Sub-operations of the ELTWISE opcode (instruction field <c>elt_op</c>).</summary>
-public enum EltwiseOp { Add = 0 }
+public enum EltwiseOp { Add = 0, Lookup = 1 }
 
 /// <summary>
 /// The element-wise unit (opcode ELTWISE). ADD (rule ADD): operand a is the <c>in_plane</c> words
@@ -13,11 +13,15 @@ public enum EltwiseOp { Add = 0 }
 /// by their own signedness (<c>in_unsigned</c>, <c>in2_unsigned</c>). (M_a, S) and (M_b, S) are
 /// lanes 0 and 1 of the (M, S) half of a channel-parameter word, read once per instruction. The
 /// input buffer has one read port, so an output word takes two cycles (a, then b).
+/// LOOKUP (rule ACTIVATION_LOOKUP): each lane replaces its stored byte v by entry v of a 256-entry
+/// table. The table is <see cref="TableWords"/> parameter words of <see cref="TableEntries"/> bytes
+/// (low bits of the (M, S) half, entry v in word v / E, byte v mod E); the unit copies it into one
+/// LUT RAM per lane at the start of the instruction, then maps one word per cycle.
 /// </summary>
 public static class EltwiseUnit
 {
     public const string Name = "accel_eltwise_unit";
-    private const int Idle = 0, Param = 1, Run = 2;
+    private const int Idle = 0, Param = 1, Run = 2, Table = 3;
     /// <summary>|a*M_a + b*M_b| &lt; 2 * 255 * 65535 &lt; 2^25: exact in 27 signed bits.</summary>
     public const int SumBits = 27;
     /// <summary>Rounding and shift width: sum + 2^(S-1) stays below 2^31 for S up to <see cref="MaxEffectiveShift"/>.</summary>
@@ -32,16 +36,28 @@ public static class EltwiseUnit
     /// <summary>Width of the instruction's <c>elt_op</c> field.</summary>
     public const int OpBits = 3;
     /// <summary>The low bits of the (M, S) half of a parameter word the unit reads: (M_a, S), then M_b.</summary>
-    public const int ParamBits = EngineConfig.RequantLaneBits + EngineConfig.MultiplierBits;
+    public const int AddParamBits = EngineConfig.RequantLaneBits + EngineConfig.MultiplierBits;
+
+    /// <summary>Table entries per parameter word: the largest power of two whose bytes fit 2*Cols bytes of the (M, S) half.</summary>
+    public static int TableEntries(EngineConfig c) => 1 << (31 - System.Numerics.BitOperations.LeadingZeroCount((uint)(2 * c.Cols)));
+    /// <summary>Parameter words of one activation table.</summary>
+    public static int TableWords(EngineConfig c) => TableSize / TableEntries(c);
+    public const int TableSize = 256;
+    /// <summary>Low bits of the (M, S) half the unit reads.</summary>
+    public static int ParamBits(EngineConfig c) => Math.Max(AddParamBits, 8 * TableEntries(c));
+    /// <summary>LOOKUP after the table: buffer read, table read, byte select to the write.</summary>
+    public const int LookupLatency = 3;
 
     public static Module Build(EngineConfig c)
     {
         int rows = c.Rows, iab = c.InputAddressBits, oab = c.OutputAddressBits, pb = c.ParamAddressBits;
         int db = EngineConfig.DataBits, rq = EngineConfig.RequantLaneBits, mb = EngineConfig.MultiplierBits, sb = EngineConfig.ShiftBits;
-        int rb = EngineConfig.RangeBits;
+        int rb = EngineConfig.RangeBits, entries = TableEntries(c), tableWords = TableWords(c);
+        int entryBits = EngineConfig.Log2Ceil(entries), tableAddrBits = EngineConfig.Log2Ceil(tableWords);
         var m = new Module(Name).Describe(
-            "Element-wise unit: ADD of two words of the input slot, lane by lane, with two multipliers and one shift (rule ADD).",
-            "Parameters: lanes 0 and 1 of a channel-parameter word's (M, S) half hold (M_a, S) and (M_b, S).");
+            "Element-wise unit: ADD of two words of the input slot, lane by lane, with two multipliers and one shift (rule ADD);",
+            "LOOKUP of each lane's stored byte in a 256-entry table copied from the channel parameters (rule ACTIVATION_LOOKUP).",
+            "ADD parameters: lanes 0 and 1 of a channel-parameter word's (M, S) half hold (M_a, S) and (M_b, S).");
         var clk = m.Input("clk_i");
         var rstN = m.Input("rst_ni");
         var start = m.Input("start_i");
@@ -56,8 +72,8 @@ public static class EltwiseUnit
         var hi = m.Input("hi_i", rb);
         var rqRdEn = m.Output("rq_rd_en_o");
         var rqRdAddr = m.Output("rq_rd_addr_o", pb);
-        // Lane 0 of the (M, S) half and lane 1's M: the rest of the parameter word is unused.
-        var rqRdData = m.Input("rq_rd_data_i", ParamBits);
+        // The low bits of the (M, S) half: ADD's (M_a, S) and M_b, or a word of table entries.
+        var rqRdData = m.Input("rq_rd_data_i", ParamBits(c));
         var actRdEn = m.Output("act_rd_en_o");
         var actRdAddr = m.Output("act_rd_addr_o", iab);
         var actRdData = m.Input("act_rd_data_i", rows * db);
@@ -67,29 +83,43 @@ public static class EltwiseUnit
         var busy = m.Output("busy_o");
 
         var state = m.Reg("state", 2, Idle);
+        var lookup = m.Reg("lookup", 1, 0);
         var second = m.Reg("second", 1, 0);
         var word = m.Reg("word", iab, 0);
         var aPtr = m.Reg("a_ptr", iab, 0);
         var bPtr = m.Reg("b_ptr", iab, 0);
         var outPtr = m.Reg("out_ptr", oab, 0);
+        var parPtr = m.Reg("par_ptr", pb, 0);
+        var tablePtr = m.Reg("table_ptr", tableAddrBits, 0);
 
         var running = m.Wire("running", state.Q.Eq(Run));
         var lastWord = m.Wire("last_word", word.Q.Eq(inPlane - 1));
+        // ADD reads a then b for each output word; LOOKUP reads one word per cycle.
+        var wordDone = m.Wire("word_done", running.And(lookup.Q.Or(second.Q)));
+        var known = m.Wire("known_op", op.Eq((long)EltwiseOp.Add).Or(op.Eq((long)EltwiseOp.Lookup)));
         m.Comb(b =>
         {
-            foreach (var r in new[] { state, second, word, aPtr, bPtr, outPtr }) b.Hold(r);
-            b.If(state.Q.Eq(Idle).And(start).And(op.Eq((long)EltwiseOp.Add)), t =>
+            foreach (var r in new[] { state, lookup, second, word, aPtr, bPtr, outPtr, parPtr, tablePtr }) b.Hold(r);
+            b.If(state.Q.Eq(Idle).And(start).And(known), t =>
             {
-                t.Set(state.D, Param);
-                t.Set(second.D, 0); t.Set(word.D, 0);
-                t.Set(aPtr.D, inBase); t.Set(bPtr.D, inBase + inPlane); t.Set(outPtr.D, outBase);
+                t.If(op.Eq((long)EltwiseOp.Lookup), e => e.Set(state.D, Table), e => e.Set(state.D, Param));
+                t.Set(lookup.D, op.Eq((long)EltwiseOp.Lookup));
+                t.Set(second.D, 0); t.Set(word.D, 0); t.Set(tablePtr.D, 0);
+                t.Set(aPtr.D, inBase); t.Set(bPtr.D, inBase + inPlane); t.Set(outPtr.D, outBase); t.Set(parPtr.D, parBase);
             });
-            // The parameter word is read once and held by the buffer's output register.
+            // ADD: the parameter word is read once and held by the buffer's output register.
             b.If(state.Q.Eq(Param), t => t.Set(state.D, Run));
+            // LOOKUP: one table word read per cycle; each is written to the lanes' copies a cycle later.
+            b.If(state.Q.Eq(Table), t =>
+            {
+                t.Set(parPtr.D, parPtr.Q + 1);
+                t.Set(tablePtr.D, tablePtr.Q + 1);
+                t.If(tablePtr.Q.Eq(tableWords - 1), e => e.Set(state.D, Run));
+            });
             b.If(running, t =>
             {
-                t.Set(second.D, !second.Q);
-                t.If(second.Q, e =>
+                t.Set(second.D, !second.Q.Or(lookup.Q));
+                t.If(wordDone, e =>
                 {
                     e.Set(aPtr.D, aPtr.Q + 1);
                     e.Set(bPtr.D, bPtr.Q + 1);
@@ -99,24 +129,26 @@ public static class EltwiseUnit
                 });
             });
         });
-        m.Assign(rqRdEn, state.Q.Eq(Param));
-        m.Assign(rqRdAddr, parBase);
+        var tableRead = m.Wire("table_read", state.Q.Eq(Table));
+        m.Assign(rqRdEn, state.Q.Eq(Param).Or(tableRead));
+        m.Assign(rqRdAddr, Expr.Mux(tableRead, parPtr.Q, parBase));
         m.Assign(actRdEn, running);
         m.Assign(actRdAddr, Expr.Mux(second.Q, bPtr.Q, aPtr.Q));
 
         // Read data arrives a cycle after the address: operand a is held while b is read.
-        var v1 = m.Pipe("v1", running.And(second.Q), 0);
-        var a1 = m.Pipe("a1", running.And(!second.Q));
+        var v1 = m.Pipe("v1", wordDone, 0);
+        var a1 = m.Pipe("a1", running.And(!second.Q).And(!lookup.Q));
         var out1 = m.Pipe("out1", outPtr.Q);
         var aWord = m.Reg("a_word", rows * db);
         m.Assign(aWord.D, Expr.Mux(a1, actRdData, aWord.Q));
 
+        // ---- ADD lanes ----
         var multA = m.Wire("mult_a", rqRdData.Slice(mb - 1, 0));
         var multB = m.Wire("mult_b", rqRdData.Slice(rq + mb - 1, rq));
         var shift = m.Wire("shift", rqRdData.Slice(rq - 1, mb));
         var shiftEff = m.Wire("shift_eff", Expr.Mux(shift.Gt(Expr.Lit(sb, MaxEffectiveShift)), Expr.Lit(sb, MaxEffectiveShift), shift));
         var round = m.Wire("round", Expr.Lit(ShiftedBits, 1).ShlBy(shiftEff - 1));
-        var lanes = new Expr[rows];
+        var sums = new Expr[rows];
         for (int r = 0; r < rows; r++)
         {
             var a = m.Wire($"a{r}", WindowAddress.Widen(aWord.Q, r, inUnsigned));
@@ -125,19 +157,51 @@ public static class EltwiseUnit
             var shifted = m.Pipe($"shifted{r}", (sum.Sext(ShiftedBits) + round).Sra(shiftEff));
             var below = shifted.SLt(lo.Sext(ShiftedBits));
             var above = shifted.SGt(hi.Sext(ShiftedBits));
-            lanes[r] = m.Pipe($"y{r}", Expr.Mux(below, lo.Slice(db - 1, 0), Expr.Mux(above, hi.Slice(db - 1, 0), shifted.Slice(db - 1, 0))));
+            sums[r] = m.Pipe($"y{r}", Expr.Mux(below, lo.Slice(db - 1, 0), Expr.Mux(above, hi.Slice(db - 1, 0), shifted.Slice(db - 1, 0))));
         }
-        Expr wv = v1, wa = out1;
-        var valids = new List<Expr> { v1, a1 };
+
+        // ---- LOOKUP lanes: a copy of the table per lane, the stored byte's high bits pick the word, its low bits the entry ----
+        var tableWe = m.Pipe("table_we", tableRead, 0);
+        var tableWrAddr = m.Pipe("table_wr_addr", tablePtr.Q);
+        var tableWrData = m.Wire("table_wr_data", rqRdData.Slice(8 * entries - 1, 0));
+        var mapped = new Expr[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            var index = m.Wire($"index{r}", actRdData.Slice(r * db + db - 1, r * db));
+            var entry = m.Pipe($"entry{r}", index.Slice(entryBits - 1, 0));
+            var tableData = m.Wire($"table_data{r}", 8 * entries);
+            m.Instantiate("sdp_ram", $"u_table{r}", new Dictionary<string, long> { ["WIDTH"] = 8 * entries, ["DEPTH"] = tableWords, ["ADDR_BITS"] = tableAddrBits, ["DISTRIBUTED"] = 1 },
+                ("clk_i", clk), ("wr_en_i", tableWe), ("wr_addr_i", tableWrAddr), ("wr_data_i", tableWrData),
+                ("rd_en_i", v1), ("rd_addr_i", index.Slice(db - 1, entryBits)), ("rd_data_o", tableData));
+            // Byte select as a tree of 2:1 multiplexers, one level per bit of the entry number.
+            Sig level = tableData;
+            for (int bit = entryBits - 1; bit >= 0; bit--)
+            {
+                int half = level.Width / 2;
+                level = m.Wire($"select{r}_{bit}", Expr.Mux(entry.Bit(bit), level.Slice(2 * half - 1, half), level.Slice(half - 1, 0)));
+            }
+            mapped[r] = m.Pipe($"mapped{r}", level);
+        }
+
+        // ADD writes Latency cycles after its b read; LOOKUP LookupLatency after its read.
+        Expr wv = v1.And(!lookup.Q), wa = out1;
+        var valids = new List<Expr> { v1, a1, tableWe };
         for (int k = 0; k < Latency - 1; k++)
         {
             wv = m.Pipe($"wr_valid_{k}", wv, 0);
             wa = m.Pipe($"wr_addr_{k}", wa);
             valids.Add(wv);
         }
-        m.Assign(actWrEn, wv);
-        m.Assign(actWrAddr, wa);
-        m.Assign(actWrData, Expr.Cat(lanes.Reverse().ToArray()));
+        Expr lv = v1.And(lookup.Q), la = out1;
+        for (int k = 0; k < LookupLatency - 1; k++)
+        {
+            lv = m.Pipe($"lookup_valid_{k}", lv, 0);
+            la = m.Pipe($"lookup_addr_{k}", la);
+            valids.Add(lv);
+        }
+        m.Assign(actWrEn, wv.Or(lv));
+        m.Assign(actWrAddr, Expr.Mux(lv, la, wa));
+        m.Assign(actWrData, Expr.Mux(lv, Expr.Cat(mapped.Reverse().ToArray()), Expr.Cat(sums.Reverse().ToArray())));
         m.Assign(busy, Expr.Cat([state.Q.ReduceOr(), .. valids]).ReduceOr());
         m.Clocked(clk, rstN);
         return m;

@@ -1,7 +1,9 @@
 using System.Numerics;
 using Accel.Hardware.Config;
+using Accel.Hardware.Engine;
 using Accel.Hardware.Schedule;
 using Accel.Model.Arithmetic;
+using Accel.Model.Networks;
 using Accel.Model.Quantized;
 
 namespace Accel.Hardware.Program;
@@ -23,10 +25,35 @@ public static class EltwiseParameters
         return ((new BigInteger(r.MultiplierA) | s) << half) | ((new BigInteger(r.MultiplierB) | s) << (half + lane));
     }
 
+    /// <summary>An activation table as parameter words: entry v at byte v mod E of word v / E of the (M, S) half (E = <see cref="EltwiseUnit.TableEntries"/>).</summary>
+    public static BigInteger[] TableWords(EngineConfig c, IReadOnlyList<int> table)
+    {
+        if (table.Count != EltwiseUnit.TableSize)
+            throw new ArgumentException($"an activation table has {EltwiseUnit.TableSize} entries, got {table.Count}");
+        int entries = EltwiseUnit.TableEntries(c), half = c.Cols * EngineConfig.BiasBits;
+        var words = new BigInteger[EltwiseUnit.TableWords(c)];
+        for (int v = 0; v < table.Count; v++)
+        {
+            if (table[v] is < Int8Arithmetic.ActivationMin or > Int8Arithmetic.UnsignedMax)
+                throw new ArgumentOutOfRangeException(nameof(table), $"activation table entry {v} = {table[v]} is not a stored byte");
+            words[v / entries] |= new BigInteger(table[v] & 0xFF) << (half + 8 * (v % entries));
+        }
+        return words;
+    }
+
     internal static void Fill(EngineSchedule schedule, BigInteger[] parameters, OperatorParameters operators)
     {
+        var kinds = schedule.Nodes.ToDictionary(n => n.Name, n => n.Op, StringComparer.Ordinal);
         foreach (var op in schedule.Ops.Where(o => o.Opcode == Opcode.Eltwise))
         {
+            if (kinds[op.Node] is ActivationLayer)
+            {
+                if (!operators.ActivationTables.TryGetValue(op.Node, out var table))
+                    throw new ScheduleException($"layer '{op.Node}': no activation table");
+                var words = TableWords(schedule.Config, table);
+                for (int i = 0; i < words.Length; i++) parameters[op.ParamBase + i] = words[i];
+                continue;
+            }
             if (!operators.Adds.TryGetValue(op.Node, out var r))
                 throw new ScheduleException($"layer '{op.Node}': no add multipliers (M_a, M_b, S)");
             parameters[op.ParamBase] = AddWord(schedule.Config, r);

@@ -35,45 +35,74 @@ internal static class EltwiseTiling
     public static ScheduledOp Add(EngineConfig c, int layer, Node node, AddLayer add, TensorPlacement a, TensorPlacement b,
         TensorPlacement output, int paramBase, List<LayerStep> steps)
     {
+        var (lo, hi) = Int8Arithmetic.OutputRange(add.Relu, output.Unsigned);
+        return WordSteps(c, layer, node, EltwiseOp.Add, a, b, output, paramBase, steps, new Dictionary<string, long>
+        {
+            ["in_unsigned"] = a.Unsigned ? 1 : 0, ["in2_unsigned"] = b.Unsigned ? 1 : 0, ["lo"] = lo, ["hi"] = hi,
+        });
+    }
+
+    /// <summary>An activation: a table lookup per byte (rule ACTIVATION_LOOKUP); the output keeps the input's layout.</summary>
+    public static ScheduledOp Lookup(EngineConfig c, int layer, Node node, TensorPlacement input, TensorPlacement output, int paramBase, List<LayerStep> steps)
+    {
+        if (input.Im2Col is not null)
+            throw new ScheduleException($"layer '{node.Name}': an activation of an input stored im2col-style is not supported");
+        return WordSteps(c, layer, node, EltwiseOp.Lookup, input, null, output, paramBase, steps, new Dictionary<string, long>());
+    }
+
+    /// <summary>
+    /// Steps over the words of one or two operands of the same layout: the most groups for which one
+    /// row of every operand fits the input slot and one row of the result the output slot, then as
+    /// many rows as fit, at least <see cref="MinOverlappedSteps"/> steps where the map allows.
+    /// </summary>
+    private static ScheduledOp WordSteps(EngineConfig c, int layer, Node node, EltwiseOp what, TensorPlacement a, TensorPlacement? b,
+        TensorPlacement output, int paramBase, List<LayerStep> steps, Dictionary<string, long> extra)
+    {
+        int operands = b is null ? 1 : 2;
         int groups = a.Groups, h = a.Shape.Height, w = a.Shape.Width, plane = a.Plane, wb = c.DramWordBytes;
-        // The most groups for which one row of both operands fits the input slot and one row of the sum the output slot.
         int gc = groups, rmax = 0;
         for (; gc >= 1; gc--)
         {
-            rmax = Math.Min(h, Math.Min(c.InputSlotWords / (2 * gc * w), c.OutputSlotWords / (gc * w)));
+            rmax = Math.Min(h, Math.Min(c.InputSlotWords / (operands * gc * w), c.OutputSlotWords / (gc * w)));
             if (rmax >= 1) break;
         }
         if (gc < 1)
-            throw new BufferCapacityException(node.Name, "input", 4L * w, c.InputDepth, $"layer '{node.Name}': one row of one group of both add operands ({2 * w} words) " +
-                $"does not fit an input-buffer slot of {c.InputSlotWords} words (or its sum an output slot of {c.OutputSlotWords}); the input buffer needs a depth of at least {4 * w}");
+            throw new BufferCapacityException(node.Name, "input", 2L * operands * w, c.InputDepth, $"layer '{node.Name}': one row of one group of its {operands} operand(s) ({operands * w} words) " +
+                $"does not fit an input-buffer slot of {c.InputSlotWords} words (or its result an output slot of {c.OutputSlotWords}); the input buffer needs a depth of at least {2 * operands * w}");
         int groupSteps = (groups + gc - 1) / gc;
         gc = (groups + groupSteps - 1) / groupSteps;
         int stripes = (h + rmax - 1) / rmax;
         if (groupSteps * stripes < MinOverlappedSteps) stripes = Math.Min(h, Math.Max(stripes, (MinOverlappedSteps + groupSteps - 1) / groupSteps));
 
-        var (lo, hi) = Int8Arithmetic.OutputRange(add.Relu, output.Unsigned);
         foreach (var (y0, rows) in LayerTiling.Balanced(h, stripes))
             for (int g0 = 0; g0 < groups; g0 += gc)
             {
                 int gn = Math.Min(gc, groups - g0), words = gn * rows * w;
-                Transfer Operand(TensorPlacement t) =>
+                Transfer Rows(TensorPlacement t) =>
                     new((t.Base + (long)g0 * plane + (long)y0 * w) * wb, (long)plane * wb, gn, rows * w, rows * w,
                         t.Root, $"{t.Root}/{t.Base}:groups {g0}+{gn} rows {y0}+{rows}");
-                var fields = new Dictionary<string, long>
+                var fields = new Dictionary<string, long>(extra)
                 {
-                    ["opcode"] = (long)Opcode.Eltwise, ["elt_op"] = (long)EltwiseOp.Add,
-                    // in_plane counts the words of one operand; b's follow a's in the slot.
+                    ["opcode"] = (long)Opcode.Eltwise, ["elt_op"] = (long)what,
+                    // in_plane counts the words of one operand; a second operand's follow in the slot.
                     ["in_base"] = 0, ["in_h"] = rows, ["in_w"] = w, ["in_plane"] = words, ["in_groups"] = gn,
-                    ["in_unsigned"] = a.Unsigned ? 1 : 0, ["in2_unsigned"] = b.Unsigned ? 1 : 0,
                     ["out_base"] = 0, ["out_h"] = rows, ["out_w"] = w, ["out_plane"] = words,
-                    ["par_base"] = paramBase, ["lo"] = lo, ["hi"] = hi,
+                    ["par_base"] = paramBase,
                 };
-                var store = new Transfer((output.Base + (long)g0 * plane + (long)y0 * w) * wb, (long)plane * wb, gn, rows * w, rows * w,
-                    output.Root, $"{output.Root}/{output.Base}:groups {g0}+{gn} rows {y0}+{rows}");
-                steps.Add(new LayerStep(layer, null, Operand(a), Opcode.Eltwise, fields, store) { SecondInput = Operand(b) });
+                steps.Add(new LayerStep(layer, null, Rows(a), Opcode.Eltwise, fields, Rows(output)) { SecondInput = b is null ? null : Rows(b) });
             }
         return new ScheduledOp(node.Name, node.Group, Opcode.Eltwise, a, output, 0, 0, 0, 0, 0, stripes, 0, 0, paramBase, 0);
     }
+
+    /// <summary>Cycles the ELTWISE unit is busy with an instruction.</summary>
+    public static long Busy(EngineConfig c, long op, long words) => (EltwiseOp)op switch
+    {
+        EltwiseOp.Lookup => LookupBusy(c, words),
+        _ => AddBusy(words),
+    };
+
+    /// <summary>LOOKUP: the table copied a word per cycle, one word per cycle, then the unit's pipeline to the last write.</summary>
+    public static long LookupBusy(EngineConfig c, long words) => EltwiseUnit.TableWords(c) + words + EltwiseUnit.LookupLatency;
 
     /// <summary>ADD: the parameter read, two reads per output word, then the unit's pipeline to the last write.</summary>
     public static long AddBusy(long words) => 1 + 2 * words + EltwiseUnit.Latency - 1;

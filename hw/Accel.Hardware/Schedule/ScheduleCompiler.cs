@@ -1,4 +1,5 @@
 using Accel.Hardware.Config;
+using Accel.Hardware.Engine;
 using Accel.Hardware.Program;
 using Accel.Model.Arithmetic;
 using Accel.Model.Networks;
@@ -91,6 +92,13 @@ public static class ScheduleCompiler
                 tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, source.Groups, unsignedTensors.Contains(node.Name), source.Segments);
                 next += tensors[node.Name].Words;
             }
+            else if (node.Op is ActivationLayer)
+            {
+                // A lookup per byte: the output keeps its input's layout (holes included).
+                var source = tensors[node.Inputs[0]];
+                tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, source.Groups, unsignedTensors.Contains(node.Name), source.Segments);
+                next += tensors[node.Name].Words;
+            }
             else if (node.Op is AddLayer)
             {
                 // Word-by-word: the sum keeps its operands' layout.
@@ -131,6 +139,10 @@ public static class ScheduleCompiler
                 case AddLayer add:
                     ops.Add(EltwiseTiling.Add(config, layer, node, add, tensors[node.Inputs[0]], tensors[node.Inputs[1]], tensors[node.Name], paramWords, steps));
                     paramWords += 1;
+                    break;
+                case ActivationLayer:
+                    ops.Add(EltwiseTiling.Lookup(config, layer, node, tensors[node.Inputs[0]], tensors[node.Name], paramWords, steps));
+                    paramWords += EltwiseUnit.TableWords(config);
                     break;
                 case ConcatLayer or DropoutLayer:
                     break;

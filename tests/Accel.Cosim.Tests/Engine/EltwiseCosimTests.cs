@@ -100,4 +100,27 @@ public class EltwiseCosimTests(ITestOutputHelper output)
         Assert.Contains("layer 'sum'", e.Message);
         Assert.Contains("different channel layouts", e.Message);
     }
+
+    [RequiresToolsTheory("verilator")]
+    [InlineData(4, 11)]
+    [InlineData(4, 12)]
+    [InlineData(8, 13)]
+    [InlineData(8, 14)]
+    public void RandomActivationLookupsAreBitExactAndPredicted(int n, int seed)
+    {
+        // conv -> activation -> activation: inputs of either signedness, tables from the random model.
+        var rng = new Random(seed);
+        int channels = rng.Next(n + 1, 3 * n) | 1;
+        var kinds = Enum.GetValues<ActivationKind>();
+        var net = new Network($"act_{seed}", new Shape(channels, rng.Next(3, 12), rng.Next(3, 12)),
+        [
+            new ConvLayer("c", channels, 3, 1, 1, Relu: rng.Next(2) == 0),
+            new ActivationLayer("f", kinds[rng.Next(kinds.Length)]),
+            new ActivationLayer("g", kinds[rng.Next(kinds.Length)]),
+            new AddLayer("sum") { Inputs = ["f", "c"] },
+        ]);
+        var r = Run(net, n, 200 + seed);
+        Assert.True(r.BitExact, r.FirstMismatch?.ToString());
+        Assert.InRange(r.TotalCycles, r.Schedule.PredictedCycles * 0.97, r.Schedule.PredictedCycles * 1.03);
+    }
 }
