@@ -29,6 +29,7 @@ public static class EngineRtl
             WeightLoader.Build(config),
             PoolUnit.Build(config),
             AvgPoolUnit.Build(config),
+            GatherUnit.Build(config),
             EltwiseUnit.Build(config),
             .. SparseWeightStream.Supported(config) ? [SparseDecoder.Build(config)] : Array.Empty<Module>(),
             DmaLoad.Build(config),

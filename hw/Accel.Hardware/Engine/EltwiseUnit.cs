@@ -4,7 +4,7 @@ using Accel.Hardware.Rtl;
 namespace Accel.Hardware.Engine;
 
 /// <summary>Sub-operations of the ELTWISE opcode (instruction field <c>elt_op</c>).</summary>
-public enum EltwiseOp { Add = 0, Lookup = 1 }
+public enum EltwiseOp { Add = 0, Lookup = 1, Gather = 2 }
 
 /// <summary>
 /// The element-wise unit (opcode ELTWISE). ADD (rule ADD): operand a is the <c>in_plane</c> words
@@ -44,7 +44,7 @@ public static class EltwiseUnit
     public static int TableWords(EngineConfig c) => TableSize / TableEntries(c);
     public const int TableSize = 256;
     /// <summary>Low bits of the (M, S) half the unit reads.</summary>
-    public static int ParamBits(EngineConfig c) => Math.Max(AddParamBits, 8 * TableEntries(c));
+    public static int ParamBits(EngineConfig c) => Math.Max(Math.Max(AddParamBits, 8 * TableEntries(c)), GatherUnit.ParamBits(c));
     /// <summary>LOOKUP after the table: buffer read, table read, byte select to the write.</summary>
     public const int LookupLatency = 3;
 
@@ -67,6 +67,8 @@ public static class EltwiseUnit
         var inUnsigned = m.Input("in_unsigned_i");
         var in2Unsigned = m.Input("in2_unsigned_i");
         var outBase = m.Input("out_base_i", oab);
+        var outGroups = m.Input("out_groups_i", EngineConfig.DimBits);
+        var reads = m.Input("reads_i", 16);
         var parBase = m.Input("par_base_i", pb);
         var lo = m.Input("lo_i", rb);
         var hi = m.Input("hi_i", rb);
@@ -97,6 +99,7 @@ public static class EltwiseUnit
         // ADD reads a then b for each output word; LOOKUP reads one word per cycle.
         var wordDone = m.Wire("word_done", running.And(lookup.Q.Or(second.Q)));
         var known = m.Wire("known_op", op.Eq((long)EltwiseOp.Add).Or(op.Eq((long)EltwiseOp.Lookup)));
+        var gatherStart = m.Wire("gather_start", state.Q.Eq(Idle).And(start).And(op.Eq((long)EltwiseOp.Gather)));
         m.Comb(b =>
         {
             foreach (var r in new[] { state, lookup, second, word, aPtr, bPtr, outPtr, parPtr, tablePtr }) b.Hold(r);
@@ -130,10 +133,26 @@ public static class EltwiseUnit
             });
         });
         var tableRead = m.Wire("table_read", state.Q.Eq(Table));
-        m.Assign(rqRdEn, state.Q.Eq(Param).Or(tableRead));
-        m.Assign(rqRdAddr, Expr.Mux(tableRead, parPtr.Q, parBase));
-        m.Assign(actRdEn, running);
-        m.Assign(actRdAddr, Expr.Mux(second.Q, bPtr.Q, aPtr.Q));
+        // GATHER runs in its own unit; the two never run at once, so the ports are ORed / selected by its enables.
+        var gRqEn = m.Wire("g_rq_rd_en");
+        var gRqAddr = m.Wire("g_rq_rd_addr", pb);
+        var gRdEn = m.Wire("g_act_rd_en");
+        var gRdAddr = m.Wire("g_act_rd_addr", iab);
+        var gWrEn = m.Wire("g_act_wr_en");
+        var gWrAddr = m.Wire("g_act_wr_addr", oab);
+        var gWrData = m.Wire("g_act_wr_data", rows * db);
+        var gBusy = m.Wire("g_busy");
+        m.Instantiate(GatherUnit.Name, "u_gather", null,
+            ("clk_i", clk), ("rst_ni", rstN), ("start_i", gatherStart),
+            ("in_base_i", inBase), ("in_plane_i", inPlane), ("out_groups_i", outGroups), ("reads_i", reads),
+            ("out_base_i", outBase), ("par_base_i", parBase),
+            ("rq_rd_en_o", gRqEn), ("rq_rd_addr_o", gRqAddr), ("rq_rd_data_i", rqRdData.Slice(GatherUnit.ParamBits(c) - 1, 0)),
+            ("act_rd_en_o", gRdEn), ("act_rd_addr_o", gRdAddr), ("act_rd_data_i", actRdData),
+            ("act_wr_en_o", gWrEn), ("act_wr_addr_o", gWrAddr), ("act_wr_data_o", gWrData), ("busy_o", gBusy));
+        m.Assign(rqRdEn, state.Q.Eq(Param).Or(tableRead).Or(gRqEn));
+        m.Assign(rqRdAddr, Expr.Mux(gRqEn, gRqAddr, Expr.Mux(tableRead, parPtr.Q, parBase)));
+        m.Assign(actRdEn, running.Or(gRdEn));
+        m.Assign(actRdAddr, Expr.Mux(gRdEn, gRdAddr, Expr.Mux(second.Q, bPtr.Q, aPtr.Q)));
 
         // Read data arrives a cycle after the address: operand a is held while b is read.
         var v1 = m.Pipe("v1", wordDone, 0);
@@ -199,9 +218,10 @@ public static class EltwiseUnit
             la = m.Pipe($"lookup_addr_{k}", la);
             valids.Add(lv);
         }
-        m.Assign(actWrEn, wv.Or(lv));
-        m.Assign(actWrAddr, Expr.Mux(lv, la, wa));
-        m.Assign(actWrData, Expr.Mux(lv, Expr.Cat(mapped.Reverse().ToArray()), Expr.Cat(sums.Reverse().ToArray())));
+        m.Assign(actWrEn, wv.Or(lv).Or(gWrEn));
+        m.Assign(actWrAddr, Expr.Mux(gWrEn, gWrAddr, Expr.Mux(lv, la, wa)));
+        m.Assign(actWrData, Expr.Mux(gWrEn, gWrData, Expr.Mux(lv, Expr.Cat(mapped.Reverse().ToArray()), Expr.Cat(sums.Reverse().ToArray()))));
+        valids.Add(gBusy);
         m.Assign(busy, Expr.Cat([state.Q.ReduceOr(), .. valids]).ReduceOr());
         m.Clocked(clk, rstN);
         return m;

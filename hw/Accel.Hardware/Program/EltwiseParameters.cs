@@ -41,11 +41,33 @@ public static class EltwiseParameters
         return words;
     }
 
+    /// <summary>A gather read in the (M, S) half: source group (DimBits), take mask (a bit per lane), then each lane's source lane.</summary>
+    internal static BigInteger GatherWord(EngineConfig c, EltwiseTiling.GatherRead read)
+    {
+        int half = c.Cols * EngineConfig.BiasBits, d = EngineConfig.DimBits, lb = GatherUnit.LaneBits(c);
+        var w = new BigInteger(read.SourceGroup);
+        for (int l = 0; l < c.Rows; l++)
+        {
+            if (read.Take[l]) w |= BigInteger.One << (d + l);
+            w |= new BigInteger(read.SourceLane[l]) << (d + c.Rows + l * lb);
+        }
+        return w << half;
+    }
+
     internal static void Fill(EngineSchedule schedule, BigInteger[] parameters, OperatorParameters operators)
     {
         var kinds = schedule.Nodes.ToDictionary(n => n.Name, n => n.Op, StringComparer.Ordinal);
         foreach (var op in schedule.Ops.Where(o => o.Opcode == Opcode.Eltwise))
         {
+            if (kinds[op.Node] is ChannelShuffleLayer or ChannelSliceLayer)
+            {
+                var node = schedule.Nodes.First(x => x.Name == op.Node);
+                var groups = EltwiseTiling.GatherReads(schedule.Config, node, op.Input, op.Output);
+                int word = op.ParamBase;
+                foreach (var reads in groups)
+                    foreach (var read in reads) parameters[word++] = GatherWord(schedule.Config, read);
+                continue;
+            }
             if (kinds[op.Node] is ActivationLayer)
             {
                 if (!operators.ActivationTables.TryGetValue(op.Node, out var table))

@@ -94,10 +94,91 @@ internal static class EltwiseTiling
         return new ScheduledOp(node.Name, node.Group, Opcode.Eltwise, a, output, 0, 0, 0, 0, 0, stripes, 0, 0, paramBase, 0);
     }
 
+    /// <summary>One source word read of a gathered output group: its group in the slot, which output lanes take a byte and from which lane.</summary>
+    public sealed record GatherRead(int SourceGroup, bool[] Take, int[] SourceLane);
+
+    /// <summary>
+    /// The reads that assemble each output group of a shuffle or slice: for every output lane holding
+    /// a channel, the physical place of its source channel, grouped by source group. Every output
+    /// group gets the same number of reads (the most any needs; the others take nothing), so the
+    /// unit finds group g's k-th read at parameter word g*reads + k.
+    /// </summary>
+    public static List<GatherRead>[] GatherReads(EngineConfig c, Node node, TensorPlacement input, TensorPlacement output)
+    {
+        int lanes = c.Lanes, channels = node.Output.Channels;
+        Func<int, int> source = node.Op switch
+        {
+            ChannelShuffleLayer sh => o => CompactOperators.ShuffleSource(o, channels, sh.Groups),
+            ChannelSliceLayer sl => o => sl.Start + o,
+            _ => throw new ArgumentException($"layer '{node.Name}' is not a channel shuffle or slice"),
+        };
+        var inLogical = input.LogicalChannels(lanes);
+        var physical = new Dictionary<int, int>();
+        for (int q = 0; q < inLogical.Length; q++) if (inLogical[q] >= 0) physical[inLogical[q]] = q;
+        var outLogical = output.LogicalChannels(lanes);
+        var groups = new List<GatherRead>[output.Groups];
+        for (int g = 0; g < output.Groups; g++)
+        {
+            var bySource = new SortedDictionary<int, GatherRead>();
+            for (int l = 0; l < lanes; l++)
+            {
+                int oc = outLogical[g * lanes + l];
+                if (oc < 0) continue;
+                int q = physical[source(oc)];
+                if (!bySource.TryGetValue(q / lanes, out var read))
+                    bySource[q / lanes] = read = new GatherRead(q / lanes, new bool[lanes], new int[lanes]);
+                read.Take[l] = true;
+                read.SourceLane[l] = q % lanes;
+            }
+            groups[g] = [.. bySource.Values];
+        }
+        int reads = Math.Max(1, groups.Max(r => r.Count));
+        foreach (var list in groups)
+            while (list.Count < reads) list.Add(new GatherRead(0, new bool[lanes], new int[lanes]));
+        return groups;
+    }
+
+    /// <summary>A channel shuffle or slice: every output word gathered from the same pixel's source words (all groups of a row stripe in the slot).</summary>
+    public static ScheduledOp Gather(EngineConfig c, int layer, Node node, TensorPlacement input, TensorPlacement output, int paramBase,
+        List<LayerStep> steps, out int paramWords)
+    {
+        if (input.Im2Col is not null)
+            throw new ScheduleException($"layer '{node.Name}': a shuffle or slice of an input stored im2col-style is not supported");
+        var reads = GatherReads(c, node, input, output);
+        int k = reads[0].Count, gin = input.Groups, gout = output.Groups, h = input.Shape.Height, w = input.Shape.Width, wb = c.DramWordBytes;
+        paramWords = gout * k;
+        int rmax = Math.Min(h, Math.Min(c.InputSlotWords / (gin * w), c.OutputSlotWords / (gout * w)));
+        if (rmax < 1)
+            throw new BufferCapacityException(node.Name, "input", 2L * gin * w, c.InputDepth, $"layer '{node.Name}': one row of every source group ({gin} x {w} words) " +
+                $"does not fit an input-buffer slot of {c.InputSlotWords} words (or {gout} x {w} output words an output slot of {c.OutputSlotWords}); the input buffer needs a depth of at least {2 * gin * w}");
+        int stripes = Math.Min(h, Math.Max((h + rmax - 1) / rmax, MinOverlappedSteps));
+        foreach (var (y0, rows) in LayerTiling.Balanced(h, stripes))
+        {
+            var load = new Transfer((input.Base + (long)y0 * w) * wb, (long)input.Plane * wb, gin, rows * w, rows * w,
+                input.Root, $"{input.Root}/{input.Base}:rows {y0}+{rows}");
+            var store = new Transfer((output.Base + (long)y0 * w) * wb, (long)output.Plane * wb, gout, rows * w, rows * w,
+                output.Root, $"{output.Root}/{output.Base}:rows {y0}+{rows}");
+            var fields = new Dictionary<string, long>
+            {
+                ["opcode"] = (long)Opcode.Eltwise, ["elt_op"] = (long)EltwiseOp.Gather,
+                // in_plane: words of one group in the slot; oc_tiles: output groups; passes_per_band: reads per output word.
+                ["in_base"] = 0, ["in_h"] = rows, ["in_w"] = w, ["in_plane"] = rows * w, ["in_groups"] = gin,
+                ["out_base"] = 0, ["out_h"] = rows, ["out_w"] = w, ["out_plane"] = rows * w,
+                ["oc_tiles"] = gout, ["passes_per_band"] = k, ["par_base"] = paramBase,
+            };
+            steps.Add(new LayerStep(layer, null, load, Opcode.Eltwise, fields, store));
+        }
+        return new ScheduledOp(node.Name, node.Group, Opcode.Eltwise, input, output, 0, 0, 0, 0, 0, stripes, 0, 0, paramBase, 0);
+    }
+
+    /// <summary>GATHER: one source word per cycle, then the parameter, read and merge stages to the last write.</summary>
+    public static long GatherBusy(long outGroups, long words, long reads) => outGroups * words * reads + GatherUnit.Latency + 1;
+
     /// <summary>Cycles the ELTWISE unit is busy with an instruction.</summary>
-    public static long Busy(EngineConfig c, long op, long words) => (EltwiseOp)op switch
+    public static long Busy(EngineConfig c, long op, long words, long outGroups = 1, long reads = 1) => (EltwiseOp)op switch
     {
         EltwiseOp.Lookup => LookupBusy(c, words),
+        EltwiseOp.Gather => GatherBusy(outGroups, words, reads),
         _ => AddBusy(words),
     };
 

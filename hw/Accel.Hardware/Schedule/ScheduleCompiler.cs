@@ -37,7 +37,7 @@ public static class ScheduleCompiler
         foreach (var concat in nodes.Where(n => n.Op is ConcatLayer))
             foreach (var input in concat.Inputs)
             {
-                if (!inPlan.Contains(input) || network[input].Op is not (ConvLayer or MaxPoolLayer))
+                if (!inPlan.Contains(input) || network[input].Op is not (ConvLayer or MaxPoolLayer or ChannelShuffleLayer or ChannelSliceLayer))
                     throw new ScheduleException($"layer '{concat.Name}': input '{input}' must be computed in this schedule by a convolution or a pool so it can be placed into the concat");
                 if (!concatOf.TryAdd(input, concat))
                     throw new ScheduleException($"layer '{input}': feeds two concats; the engine places a tensor in one");
@@ -143,6 +143,10 @@ public static class ScheduleCompiler
                 case ActivationLayer:
                     ops.Add(EltwiseTiling.Lookup(config, layer, node, tensors[node.Inputs[0]], tensors[node.Name], paramWords, steps));
                     paramWords += EltwiseUnit.TableWords(config);
+                    break;
+                case ChannelShuffleLayer or ChannelSliceLayer:
+                    ops.Add(EltwiseTiling.Gather(config, layer, node, tensors[node.Inputs[0]], tensors[node.Name], paramWords, steps, out int gatherWords));
+                    paramWords += gatherWords;
                     break;
                 case ConcatLayer or DropoutLayer:
                     break;
