@@ -4,7 +4,7 @@ using Accel.Hardware.Rtl;
 namespace Accel.Hardware.Engine;
 
 /// <summary>Sub-operations of the ELTWISE opcode (instruction field <c>elt_op</c>).</summary>
-public enum EltwiseOp { Add = 0, Lookup = 1, Gather = 2 }
+public enum EltwiseOp { Add = 0, Lookup = 1, Gather = 2, Scale = 3 }
 
 /// <summary>
 /// The element-wise unit (opcode ELTWISE). ADD (rule ADD): operand a is the <c>in_plane</c> words
@@ -13,6 +13,8 @@ public enum EltwiseOp { Add = 0, Lookup = 1, Gather = 2 }
 /// by their own signedness (<c>in_unsigned</c>, <c>in2_unsigned</c>). (M_a, S) and (M_b, S) are
 /// lanes 0 and 1 of the (M, S) half of a channel-parameter word, read once per instruction. The
 /// input buffer has one read port, so an output word takes two cycles (a, then b).
+/// SCALE (rule SCALE): the same two reads, b being the group's gate word (the gate's words follow the
+/// map's, one per group), y = clamp((a*b*M + 2^(S-1)) >>> S, lo, hi) with (M, S) in lane 0.
 /// LOOKUP (rule ACTIVATION_LOOKUP): each lane replaces its stored byte v by entry v of a 256-entry
 /// table. The table is <see cref="TableWords"/> parameter words of <see cref="TableEntries"/> bytes
 /// (low bits of the (M, S) half, entry v in word v / E, byte v mod E); the unit copies it into one
@@ -24,13 +26,15 @@ public static class EltwiseUnit
     private const int Idle = 0, Param = 1, Run = 2, Table = 3;
     /// <summary>|a*M_a + b*M_b| &lt; 2 * 255 * 65535 &lt; 2^25: exact in 27 signed bits.</summary>
     public const int SumBits = 27;
-    /// <summary>Rounding and shift width: sum + 2^(S-1) stays below 2^31 for S up to <see cref="MaxEffectiveShift"/>.</summary>
-    private const int ShiftedBits = 32;
+    /// <summary>SCALE: |x * s| &lt;= 255 * 255 &lt; 2^16 in 18 signed bits; times M &lt; 2^16 below 2^32, 35 signed bits.</summary>
+    public const int GateBits = 18, ScaledBits = 35;
+    /// <summary>Rounding and shift width: |value| + 2^(S-1) stays below 2^39 for S up to <see cref="MaxEffectiveShift"/>.</summary>
+    private const int ShiftedBits = 40;
     /// <summary>
-    /// For S &gt;= 26 rule ADD gives 0 for every |sum| &lt; 2^25 (sum + 2^(S-1) lies in [0, 2^S)), so the
-    /// unit shifts by min(S, 30) and keeps a 32-bit datapath instead of the rule's 64 bits.
+    /// For S &gt;= 34 rules ADD and SCALE give 0 for every |value| &lt; 2^32 (value + 2^(S-1) lies in [0, 2^S)),
+    /// so the unit shifts by min(S, 38) and keeps a 40-bit datapath instead of the rules' 64 bits.
     /// </summary>
-    public const int MaxEffectiveShift = 30;
+    public const int MaxEffectiveShift = 38;
     /// <summary>Cycles from the last read to the last write: buffer read, product, shift, clamp.</summary>
     public const int Latency = 4;
     /// <summary>Width of the instruction's <c>elt_op</c> field.</summary>
@@ -68,6 +72,8 @@ public static class EltwiseUnit
         var in2Unsigned = m.Input("in2_unsigned_i");
         var outBase = m.Input("out_base_i", oab);
         var outGroups = m.Input("out_groups_i", EngineConfig.DimBits);
+        // SCALE: words of one group of the map in the slot (the gate word changes after them).
+        var groupWords = m.Input("group_words_i", oab);
         var reads = m.Input("reads_i", 16);
         var parBase = m.Input("par_base_i", pb);
         var lo = m.Input("lo_i", rb);
@@ -86,6 +92,8 @@ public static class EltwiseUnit
 
         var state = m.Reg("state", 2, Idle);
         var lookup = m.Reg("lookup", 1, 0);
+        var scale = m.Reg("scale", 1, 0);
+        var groupPix = m.Reg("group_pix", oab, 0);
         var second = m.Reg("second", 1, 0);
         var word = m.Reg("word", iab, 0);
         var aPtr = m.Reg("a_ptr", iab, 0);
@@ -98,15 +106,17 @@ public static class EltwiseUnit
         var lastWord = m.Wire("last_word", word.Q.Eq(inPlane - 1));
         // ADD reads a then b for each output word; LOOKUP reads one word per cycle.
         var wordDone = m.Wire("word_done", running.And(lookup.Q.Or(second.Q)));
-        var known = m.Wire("known_op", op.Eq((long)EltwiseOp.Add).Or(op.Eq((long)EltwiseOp.Lookup)));
+        var known = m.Wire("known_op", op.Eq((long)EltwiseOp.Add).Or(op.Eq((long)EltwiseOp.Lookup)).Or(op.Eq((long)EltwiseOp.Scale)));
         var gatherStart = m.Wire("gather_start", state.Q.Eq(Idle).And(start).And(op.Eq((long)EltwiseOp.Gather)));
         m.Comb(b =>
         {
-            foreach (var r in new[] { state, lookup, second, word, aPtr, bPtr, outPtr, parPtr, tablePtr }) b.Hold(r);
+            foreach (var r in new[] { state, lookup, scale, groupPix, second, word, aPtr, bPtr, outPtr, parPtr, tablePtr }) b.Hold(r);
             b.If(state.Q.Eq(Idle).And(start).And(known), t =>
             {
                 t.If(op.Eq((long)EltwiseOp.Lookup), e => e.Set(state.D, Table), e => e.Set(state.D, Param));
                 t.Set(lookup.D, op.Eq((long)EltwiseOp.Lookup));
+                t.Set(scale.D, op.Eq((long)EltwiseOp.Scale));
+                t.Set(groupPix.D, 0);
                 t.Set(second.D, 0); t.Set(word.D, 0); t.Set(tablePtr.D, 0);
                 t.Set(aPtr.D, inBase); t.Set(bPtr.D, inBase + inPlane); t.Set(outPtr.D, outBase); t.Set(parPtr.D, parBase);
             });
@@ -125,7 +135,12 @@ public static class EltwiseUnit
                 t.If(wordDone, e =>
                 {
                     e.Set(aPtr.D, aPtr.Q + 1);
-                    e.Set(bPtr.D, bPtr.Q + 1);
+                    // SCALE's b is the group's gate word: it advances once per group of map words.
+                    e.If(scale.Q, sc => sc.If(groupPix.Q.Eq(groupWords - 1), last =>
+                    {
+                        last.Set(groupPix.D, 0);
+                        last.Set(bPtr.D, bPtr.Q + 1);
+                    }, more => more.Set(groupPix.D, groupPix.Q + 1)), ad => ad.Set(bPtr.D, bPtr.Q + 1));
                     e.Set(outPtr.D, outPtr.Q + 1);
                     e.Set(word.D, word.Q + 1);
                     e.If(lastWord, done => done.Set(state.D, Idle));
@@ -173,7 +188,11 @@ public static class EltwiseUnit
             var a = m.Wire($"a{r}", WindowAddress.Widen(aWord.Q, r, inUnsigned));
             var bOp = m.Wire($"b{r}", WindowAddress.Widen(actRdData, r, in2Unsigned));
             var sum = m.Pipe($"sum{r}", a.Sext(SumBits).SignedTimes(multA.Zext(SumBits)) + bOp.Sext(SumBits).SignedTimes(multB.Zext(SumBits)));
-            var shifted = m.Pipe($"shifted{r}", (sum.Sext(ShiftedBits) + round).Sra(shiftEff));
+            // SCALE: x * s exact in 18 bits, times M_a in 35.
+            var gated = m.Wire($"gated{r}", a.Sext(GateBits).SignedTimes(bOp.Sext(GateBits)));
+            var scaled = m.Pipe($"scaled{r}", gated.Sext(ScaledBits).SignedTimes(multA.Zext(ScaledBits)));
+            var chosen = m.Wire($"chosen{r}", Expr.Mux(scale.Q, scaled.Sext(ShiftedBits), sum.Sext(ShiftedBits)));
+            var shifted = m.Pipe($"shifted{r}", (chosen + round).Sra(shiftEff));
             var below = shifted.SLt(lo.Sext(ShiftedBits));
             var above = shifted.SGt(hi.Sext(ShiftedBits));
             sums[r] = m.Pipe($"y{r}", Expr.Mux(below, lo.Slice(db - 1, 0), Expr.Mux(above, hi.Slice(db - 1, 0), shifted.Slice(db - 1, 0))));

@@ -10,7 +10,8 @@ namespace Accel.Hardware.Program;
 
 /// <summary>
 /// The channel-parameter words of the element-wise operators. ADD: lanes 0 and 1 of the word's
-/// (M, S) half hold (M_a, S) and (M_b, S) (rule ADD_MULTIPLIERS); every other bit is zero.
+/// (M, S) half hold (M_a, S) and (M_b, S) (rule ADD_MULTIPLIERS); every other bit is zero. SCALE: lane 0
+/// holds its (M, S). LOOKUP: the table's bytes; GATHER: one word per output group and read.
 /// </summary>
 public static class EltwiseParameters
 {
@@ -74,6 +75,13 @@ public static class EltwiseParameters
                     throw new ScheduleException($"layer '{op.Node}': no activation table");
                 var words = TableWords(schedule.Config, table);
                 for (int i = 0; i < words.Length; i++) parameters[op.ParamBase + i] = words[i];
+                continue;
+            }
+            if (kinds[op.Node] is ScaleLayer)
+            {
+                if (!operators.Scales.TryGetValue(op.Node, out var sr))
+                    throw new ScheduleException($"layer '{op.Node}': no scale multiplier (M, S)");
+                parameters[op.ParamBase] = AddWord(schedule.Config, new AddRequant(sr.Multiplier, 0, sr.Shift));
                 continue;
             }
             if (!operators.Adds.TryGetValue(op.Node, out var r))

@@ -42,6 +42,21 @@ internal static class EltwiseTiling
         });
     }
 
+    /// <summary>SCALE: the map times its channel's gate word; the gate (Cx1x1) must store its channels in the map's lanes.</summary>
+    public static ScheduledOp Scale(EngineConfig c, int layer, Node node, TensorPlacement map, TensorPlacement gate,
+        TensorPlacement output, int paramBase, List<LayerStep> steps)
+    {
+        if (map.Groups != gate.Groups || !map.LogicalChannels(c.Lanes).SequenceEqual(gate.LogicalChannels(c.Lanes)))
+            throw new ScheduleException($"layer '{node.Name}': the gate '{gate.Name}' ({Layout(gate)}) does not store its channels in the lanes of the map '{map.Name}' ({Layout(map)})");
+        if (map.Im2Col is not null)
+            throw new ScheduleException($"layer '{node.Name}': a scale of an input stored im2col-style is not supported");
+        var (lo, hi) = Int8Arithmetic.OutputRange(false, output.Unsigned);
+        return WordSteps(c, layer, node, EltwiseOp.Scale, map, gate, output, paramBase, steps, new Dictionary<string, long>
+        {
+            ["in_unsigned"] = map.Unsigned ? 1 : 0, ["in2_unsigned"] = gate.Unsigned ? 1 : 0, ["lo"] = lo, ["hi"] = hi,
+        });
+    }
+
     /// <summary>An activation: a table lookup per byte (rule ACTIVATION_LOOKUP); the output keeps the input's layout.</summary>
     public static ScheduledOp Lookup(EngineConfig c, int layer, Node node, TensorPlacement input, TensorPlacement output, int paramBase, List<LayerStep> steps)
     {
@@ -58,12 +73,14 @@ internal static class EltwiseTiling
     private static ScheduledOp WordSteps(EngineConfig c, int layer, Node node, EltwiseOp what, TensorPlacement a, TensorPlacement? b,
         TensorPlacement output, int paramBase, List<LayerStep> steps, Dictionary<string, long> extra)
     {
-        int operands = b is null ? 1 : 2;
+        // A SCALE's second operand is one gate word per group, not a map of words.
+        bool gated = what == EltwiseOp.Scale;
+        int operands = b is null || gated ? 1 : 2;
         int groups = a.Groups, h = a.Shape.Height, w = a.Shape.Width, plane = a.Plane, wb = c.DramWordBytes;
         int gc = groups, rmax = 0;
         for (; gc >= 1; gc--)
         {
-            rmax = Math.Min(h, Math.Min(c.InputSlotWords / (operands * gc * w), c.OutputSlotWords / (gc * w)));
+            rmax = Math.Min(h, Math.Min((c.InputSlotWords - (gated ? gc : 0)) / (operands * gc * w), c.OutputSlotWords / (gc * w)));
             if (rmax >= 1) break;
         }
         if (gc < 1)
@@ -89,7 +106,11 @@ internal static class EltwiseTiling
                     ["out_base"] = 0, ["out_h"] = rows, ["out_w"] = w, ["out_plane"] = words,
                     ["par_base"] = paramBase,
                 };
-                steps.Add(new LayerStep(layer, null, Rows(a), Opcode.Eltwise, fields, Rows(output)) { SecondInput = b is null ? null : Rows(b) });
+                if (gated) fields["out_plane"] = rows * w;
+                var second = b is null ? null : gated
+                    ? new Transfer((b.Base + g0) * wb, 0, 1, gn, 0, b.Root, $"{b.Root}/{b.Base}:groups {g0}+{gn}")
+                    : Rows(b);
+                steps.Add(new LayerStep(layer, null, Rows(a), Opcode.Eltwise, fields, Rows(output)) { SecondInput = second });
             }
         return new ScheduledOp(node.Name, node.Group, Opcode.Eltwise, a, output, 0, 0, 0, 0, 0, stripes, 0, 0, paramBase, 0);
     }
@@ -179,6 +200,7 @@ internal static class EltwiseTiling
     {
         EltwiseOp.Lookup => LookupBusy(c, words),
         EltwiseOp.Gather => GatherBusy(outGroups, words, reads),
+        EltwiseOp.Scale => AddBusy(words),
         _ => AddBusy(words),
     };
 

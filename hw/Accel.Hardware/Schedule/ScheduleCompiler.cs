@@ -99,6 +99,13 @@ public static class ScheduleCompiler
                 tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, source.Groups, unsignedTensors.Contains(node.Name), source.Segments);
                 next += tensors[node.Name].Words;
             }
+            else if (node.Op is ScaleLayer)
+            {
+                // Word-by-word over the map: the product keeps the map's layout.
+                var map = tensors[node.Inputs[0]];
+                tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, map.Groups, unsignedTensors.Contains(node.Name), map.Segments);
+                next += tensors[node.Name].Words;
+            }
             else if (node.Op is AddLayer)
             {
                 // Word-by-word: the sum keeps its operands' layout.
@@ -143,6 +150,10 @@ public static class ScheduleCompiler
                 case ActivationLayer:
                     ops.Add(EltwiseTiling.Lookup(config, layer, node, tensors[node.Inputs[0]], tensors[node.Name], paramWords, steps));
                     paramWords += EltwiseUnit.TableWords(config);
+                    break;
+                case ScaleLayer:
+                    ops.Add(EltwiseTiling.Scale(config, layer, node, tensors[node.Inputs[0]], tensors[node.Inputs[1]], tensors[node.Name], paramWords, steps));
+                    paramWords += 1;
                     break;
                 case ChannelShuffleLayer or ChannelSliceLayer:
                     ops.Add(EltwiseTiling.Gather(config, layer, node, tensors[node.Inputs[0]], tensors[node.Name], paramWords, steps, out int gatherWords));

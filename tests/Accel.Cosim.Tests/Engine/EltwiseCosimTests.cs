@@ -162,4 +162,28 @@ public class EltwiseCosimTests(ITestOutputHelper output)
         Assert.True(r.BitExact, r.FirstMismatch?.ToString());
         AssertPredicted(r);
     }
+
+    [RequiresToolsTheory("verilator")]
+    [InlineData(4, 31)]
+    [InlineData(4, 32)]
+    [InlineData(8, 33)]
+    [InlineData(8, 34)]
+    public void RandomSqueezeAndExcitationScalesAreBitExactAndPredicted(int n, int seed)
+    {
+        // Squeeze-and-excitation: pool -> 1x1 -> 1x1 -> hard-sigmoid gate, then the map times its channel's gate.
+        var rng = new Random(seed);
+        int channels = rng.Next(n + 1, 3 * n) | 1;
+        var net = new Network($"se_{seed}", new Shape(channels, rng.Next(3, 10), rng.Next(3, 10)),
+        [
+            new ConvLayer("c", channels, 3, 1, 1, Relu: rng.Next(2) == 0),
+            new GlobalAvgPoolLayer("squeeze"),
+            new ConvLayer("reduce", 1 + rng.Next(channels), 1, Relu: true),
+            new ConvLayer("expand", channels, 1, Relu: false),
+            new ActivationLayer("gate", ActivationKind.HardSigmoid),
+            new ScaleLayer("excite") { Inputs = ["c", "gate"] },
+        ]);
+        var r = Run(net, n, 400 + seed);
+        Assert.True(r.BitExact, r.FirstMismatch?.ToString());
+        AssertPredicted(r);
+    }
 }
