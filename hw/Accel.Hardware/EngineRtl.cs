@@ -30,6 +30,7 @@ public static class EngineRtl
             PoolUnit.Build(config),
             AvgPoolUnit.Build(config),
             GatherUnit.Build(config),
+            AvgPoolWindowUnit.Build(config),
             EltwiseUnit.Build(config),
             .. SparseWeightStream.Supported(config) ? [SparseDecoder.Build(config)] : Array.Empty<Module>(),
             DmaLoad.Build(config),

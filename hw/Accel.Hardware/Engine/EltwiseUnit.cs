@@ -4,7 +4,7 @@ using Accel.Hardware.Rtl;
 namespace Accel.Hardware.Engine;
 
 /// <summary>Sub-operations of the ELTWISE opcode (instruction field <c>elt_op</c>).</summary>
-public enum EltwiseOp { Add = 0, Lookup = 1, Gather = 2, Scale = 3 }
+public enum EltwiseOp { Add = 0, Lookup = 1, Gather = 2, Scale = 3, AvgPool = 4 }
 
 /// <summary>
 /// The element-wise unit (opcode ELTWISE). ADD (rule ADD): operand a is the <c>in_plane</c> words
@@ -80,8 +80,17 @@ public static class EltwiseUnit
         var hi = m.Input("hi_i", rb);
         var rqRdEn = m.Output("rq_rd_en_o");
         var rqRdAddr = m.Output("rq_rd_addr_o", pb);
-        // The low bits of the (M, S) half: ADD's (M_a, S) and M_b, or a word of table entries.
-        var rqRdData = m.Input("rq_rd_data_i", ParamBits(c));
+        // The (M, S) half: ADD's (M_a, S) and M_b, a word of table entries, a gather read, or AVGPOOL's (M, S) in every lane.
+        var rqRdData = m.Input("rq_rd_data_i", c.Cols * rq);
+        var inH = m.Input("in_h_i", EngineConfig.DimBits);
+        var inW = m.Input("in_w_i", EngineConfig.DimBits);
+        var inGroups = m.Input("in_groups_i", EngineConfig.DimBits);
+        var outH = m.Input("out_h_i", EngineConfig.DimBits);
+        var outW = m.Input("out_w_i", EngineConfig.DimBits);
+        var kernel = m.Input("kernel_i", 4);
+        var stride = m.Input("stride_i", 4);
+        var pad = m.Input("pad_i", 4);
+        var padTop = m.Input("pad_top_i", 4);
         var actRdEn = m.Output("act_rd_en_o");
         var actRdAddr = m.Output("act_rd_addr_o", iab);
         var actRdData = m.Input("act_rd_data_i", rows * db);
@@ -108,6 +117,7 @@ public static class EltwiseUnit
         var wordDone = m.Wire("word_done", running.And(lookup.Q.Or(second.Q)));
         var known = m.Wire("known_op", op.Eq((long)EltwiseOp.Add).Or(op.Eq((long)EltwiseOp.Lookup)).Or(op.Eq((long)EltwiseOp.Scale)));
         var gatherStart = m.Wire("gather_start", state.Q.Eq(Idle).And(start).And(op.Eq((long)EltwiseOp.Gather)));
+        var poolStart = m.Wire("pool_start", state.Q.Eq(Idle).And(start).And(op.Eq((long)EltwiseOp.AvgPool)));
         m.Comb(b =>
         {
             foreach (var r in new[] { state, lookup, scale, groupPix, second, word, aPtr, bPtr, outPtr, parPtr, tablePtr }) b.Hold(r);
@@ -164,10 +174,26 @@ public static class EltwiseUnit
             ("rq_rd_en_o", gRqEn), ("rq_rd_addr_o", gRqAddr), ("rq_rd_data_i", rqRdData.Slice(GatherUnit.ParamBits(c) - 1, 0)),
             ("act_rd_en_o", gRdEn), ("act_rd_addr_o", gRdAddr), ("act_rd_data_i", actRdData),
             ("act_wr_en_o", gWrEn), ("act_wr_addr_o", gWrAddr), ("act_wr_data_o", gWrData), ("busy_o", gBusy));
-        m.Assign(rqRdEn, state.Q.Eq(Param).Or(tableRead).Or(gRqEn));
-        m.Assign(rqRdAddr, Expr.Mux(gRqEn, gRqAddr, Expr.Mux(tableRead, parPtr.Q, parBase)));
-        m.Assign(actRdEn, running.Or(gRdEn));
-        m.Assign(actRdAddr, Expr.Mux(gRdEn, gRdAddr, Expr.Mux(second.Q, bPtr.Q, aPtr.Q)));
+        var pRqEn = m.Wire("p_rq_rd_en");
+        var pRqAddr = m.Wire("p_rq_rd_addr", pb);
+        var pRdEn = m.Wire("p_act_rd_en");
+        var pRdAddr = m.Wire("p_act_rd_addr", iab);
+        var pWrEn = m.Wire("p_act_wr_en");
+        var pWrAddr = m.Wire("p_act_wr_addr", oab);
+        var pWrData = m.Wire("p_act_wr_data", rows * db);
+        var pBusy = m.Wire("p_busy");
+        m.Instantiate(AvgPoolWindowUnit.Name, "u_avgpool_window", null,
+            ("clk_i", clk), ("rst_ni", rstN), ("start_i", poolStart),
+            ("in_base_i", inBase), ("in_h_i", inH), ("in_w_i", inW), ("in_plane_i", inPlane), ("in_groups_i", inGroups), ("in_unsigned_i", inUnsigned),
+            ("out_base_i", outBase), ("out_h_i", outH), ("out_w_i", outW), ("kernel_i", kernel), ("stride_i", stride), ("pad_i", pad), ("pad_top_i", padTop),
+            ("par_base_i", parBase), ("lo_i", lo), ("hi_i", hi),
+            ("rq_rd_en_o", pRqEn), ("rq_rd_addr_o", pRqAddr), ("rq_rd_data_i", rqRdData),
+            ("act_rd_en_o", pRdEn), ("act_rd_addr_o", pRdAddr), ("act_rd_data_i", actRdData),
+            ("act_wr_en_o", pWrEn), ("act_wr_addr_o", pWrAddr), ("act_wr_data_o", pWrData), ("busy_o", pBusy));
+        m.Assign(rqRdEn, state.Q.Eq(Param).Or(tableRead).Or(gRqEn).Or(pRqEn));
+        m.Assign(rqRdAddr, Expr.Mux(pRqEn, pRqAddr, Expr.Mux(gRqEn, gRqAddr, Expr.Mux(tableRead, parPtr.Q, parBase))));
+        m.Assign(actRdEn, running.Or(gRdEn).Or(pRdEn));
+        m.Assign(actRdAddr, Expr.Mux(pRdEn, pRdAddr, Expr.Mux(gRdEn, gRdAddr, Expr.Mux(second.Q, bPtr.Q, aPtr.Q))));
 
         // Read data arrives a cycle after the address: operand a is held while b is read.
         var v1 = m.Pipe("v1", wordDone, 0);
@@ -237,10 +263,11 @@ public static class EltwiseUnit
             la = m.Pipe($"lookup_addr_{k}", la);
             valids.Add(lv);
         }
-        m.Assign(actWrEn, wv.Or(lv).Or(gWrEn));
-        m.Assign(actWrAddr, Expr.Mux(gWrEn, gWrAddr, Expr.Mux(lv, la, wa)));
-        m.Assign(actWrData, Expr.Mux(gWrEn, gWrData, Expr.Mux(lv, Expr.Cat(mapped.Reverse().ToArray()), Expr.Cat(sums.Reverse().ToArray()))));
+        m.Assign(actWrEn, wv.Or(lv).Or(gWrEn).Or(pWrEn));
+        m.Assign(actWrAddr, Expr.Mux(pWrEn, pWrAddr, Expr.Mux(gWrEn, gWrAddr, Expr.Mux(lv, la, wa))));
+        m.Assign(actWrData, Expr.Mux(pWrEn, pWrData, Expr.Mux(gWrEn, gWrData, Expr.Mux(lv, Expr.Cat(mapped.Reverse().ToArray()), Expr.Cat(sums.Reverse().ToArray())))));
         valids.Add(gBusy);
+        valids.Add(pBusy);
         m.Assign(busy, Expr.Cat([state.Q.ReduceOr(), .. valids]).ReduceOr());
         m.Clocked(clk, rstN);
         return m;

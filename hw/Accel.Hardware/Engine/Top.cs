@@ -343,9 +343,11 @@ public static class Top
         m.Instantiate(EltwiseUnit.Name, "u_eltwise_unit", null,
             ("clk_i", clk), ("rst_ni", rstN), ("start_i", eltStart), ("op_i", fe["elt_op"]),
             ("in_base_i", f["in_base"]), ("in_plane_i", f["in_plane"]), ("in_unsigned_i", f["in_unsigned"]), ("in2_unsigned_i", fe["in2_unsigned"]),
-            ("out_base_i", f["out_base"]), ("out_groups_i", f["oc_tiles"]), ("group_words_i", f["out_plane"]), ("reads_i", f["passes_per_band"]),
+            ("out_base_i", f["out_base"]), ("out_groups_i", f["oc_tiles"]), ("group_words_i", f["out_plane"]),
+            ("in_h_i", f["in_h"]), ("in_w_i", f["in_w"]), ("in_groups_i", f["in_groups"]), ("out_h_i", f["out_h"]), ("out_w_i", f["out_w"]),
+            ("kernel_i", f["kernel"]), ("stride_i", f["stride"]), ("pad_i", f["pad"]), ("pad_top_i", f["pad_top"]), ("reads_i", f["passes_per_band"]),
             ("par_base_i", f["par_base"]), ("lo_i", f["lo"]), ("hi_i", f["hi"]),
-            ("rq_rd_en_o", eltRqRdEn), ("rq_rd_addr_o", eltRqRdAddr), ("rq_rd_data_i", rqRdData.Slice(EltwiseUnit.ParamBits(c) - 1, 0)),
+            ("rq_rd_en_o", eltRqRdEn), ("rq_rd_addr_o", eltRqRdAddr), ("rq_rd_data_i", rqRdData),
             ("act_rd_en_o", eltRdEn), ("act_rd_addr_o", eltRdAddr), ("act_rd_data_i", inRdData),
             ("act_wr_en_o", eltWrEn), ("act_wr_addr_o", eltWrAddr), ("act_wr_data_o", eltWrData), ("busy_o", eltBusy));
 

@@ -77,6 +77,20 @@ public static class EltwiseParameters
                 for (int i = 0; i < words.Length; i++) parameters[op.ParamBase + i] = words[i];
                 continue;
             }
+            if (kinds[op.Node] is AvgPoolLayer avg)
+            {
+                if (!operators.AvgPools.TryGetValue(op.Node, out var table) || table.Length != avg.KernelSize * avg.KernelSize)
+                    throw new ScheduleException($"layer '{op.Node}': no (M, S) for each of the {avg.KernelSize * avg.KernelSize} tap counts of the average pool");
+                int half = schedule.Config.Cols * EngineConfig.BiasBits;
+                for (int n = 0; n < table.Length; n++)
+                {
+                    var pair = new BigInteger(table[n].Multiplier) | new BigInteger(table[n].Shift) << EngineConfig.MultiplierBits;
+                    var word = BigInteger.Zero;
+                    for (int col = 0; col < schedule.Config.Cols; col++) word |= pair << (half + col * EngineConfig.RequantLaneBits);
+                    parameters[op.ParamBase + n] = word;
+                }
+                continue;
+            }
             if (kinds[op.Node] is ScaleLayer)
             {
                 if (!operators.Scales.TryGetValue(op.Node, out var sr))

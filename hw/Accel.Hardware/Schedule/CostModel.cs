@@ -311,7 +311,7 @@ public static class CostModel
                 zeroPasses is null ? null : tile => zeroPasses(insn, tile)),
             Opcode.MaxPool => MaxPoolBusy((int)f["in_groups"], (int)f["out_h"], (int)f["out_w"], (int)f["kernel"]),
             Opcode.AvgPool => AvgPoolBusy((int)f["in_groups"], (int)f["in_plane"]),
-            Opcode.Eltwise => EltwiseTiling.Busy(c, f["elt_op"], f["in_plane"], f.GetValueOrDefault("oc_tiles"), f.GetValueOrDefault("passes_per_band")),
+            Opcode.Eltwise => EltwiseTiling.Busy(c, f),
             _ => throw new ArgumentException($"no unit runs {insn.Opcode}"),
         };
     }

@@ -195,14 +195,71 @@ internal static class EltwiseTiling
     /// <summary>GATHER: one source word per cycle, then the parameter, read and merge stages to the last write.</summary>
     public static long GatherBusy(long outGroups, long words, long reads) => outGroups * words * reads + GatherUnit.Latency + 1;
 
+    /// <summary>
+    /// A KxK average pool (rule AVGPOOL): row stripes with the window's halo, as many groups per step
+    /// as fit; the output keeps the input's layout; K*K parameter words (the (M, S) of n = 1..K*K taps).
+    /// </summary>
+    public static ScheduledOp AvgPool(EngineConfig c, int layer, Node node, AvgPoolLayer pool, TensorPlacement input, TensorPlacement output,
+        int paramBase, List<LayerStep> steps)
+    {
+        if (input.Im2Col is not null)
+            throw new ScheduleException($"layer '{node.Name}': an average pool of an input stored im2col-style is not supported");
+        var o = node.Output;
+        int k = pool.KernelSize, st = pool.Stride, p = pool.Padding, hin = input.Shape.Height, win = input.Shape.Width, groups = input.Groups, wb = c.DramWordBytes;
+        if (k > 15 || st > 15 || p > 15)
+            throw new ScheduleException($"layer '{node.Name}': kernel, stride and padding must be at most 15");
+        int InRows(int r) => Math.Min(hin, (r - 1) * st + k);
+        int gc = groups;
+        for (; gc >= 1; gc--)
+            if ((long)gc * InRows(1) * win <= c.InputSlotWords && (long)gc * o.Width <= c.OutputSlotWords) break;
+        if (gc < 1)
+            throw new BufferCapacityException(node.Name, "input", 2L * InRows(1) * win, c.InputDepth, $"layer '{node.Name}': one output row of one group reads {InRows(1)} rows x {win} = {InRows(1) * win} input words, " +
+                $"more than an input-buffer slot of {c.InputSlotWords} words; the input buffer needs a depth of at least {2 * InRows(1) * win}");
+        int groupSteps = (groups + gc - 1) / gc;
+        gc = (groups + groupSteps - 1) / groupSteps;
+        int rmax = 1;
+        while (rmax < o.Height && (long)gc * InRows(rmax + 1) * win <= c.InputSlotWords && (long)gc * (rmax + 1) * o.Width <= c.OutputSlotWords) rmax++;
+        int stripes = (o.Height + rmax - 1) / rmax;
+        var (lo, hi) = Int8Arithmetic.OutputRange(false, output.Unsigned);
+        foreach (var (y0, rows) in LayerTiling.Balanced(o.Height, stripes))
+            for (int g0 = 0; g0 < groups; g0 += gc)
+            {
+                int gn = Math.Min(gc, groups - g0);
+                var (iy0, inRows, padTop, mapRows) = LayerTiling.RowSpan(y0, rows, st, k, p, hin);
+                var load = new Transfer((input.Base + (long)g0 * input.Plane + (long)iy0 * win) * wb, (long)input.Plane * wb, gn, inRows * win, inRows * win,
+                    input.Root, $"{input.Root}/{input.Base}:groups {g0}+{gn} rows {iy0}+{inRows}");
+                var store = new Transfer((output.Base + (long)g0 * output.Plane + (long)y0 * o.Width) * wb, (long)output.Plane * wb, gn, rows * o.Width, rows * o.Width,
+                    output.Root, $"{output.Root}/{output.Base}:groups {g0}+{gn} rows {y0}+{rows}");
+                var fields = new Dictionary<string, long>
+                {
+                    ["opcode"] = (long)Opcode.Eltwise, ["elt_op"] = (long)EltwiseOp.AvgPool,
+                    ["in_base"] = 0, ["in_h"] = mapRows, ["in_w"] = win, ["in_plane"] = inRows * win,
+                    ["in_groups"] = gn, ["in_unsigned"] = input.Unsigned ? 1 : 0,
+                    ["out_base"] = 0, ["out_h"] = rows, ["out_w"] = o.Width, ["out_plane"] = rows * o.Width,
+                    ["kernel"] = k, ["stride"] = st, ["pad"] = p, ["pad_top"] = padTop,
+                    ["par_base"] = paramBase, ["lo"] = lo, ["hi"] = hi,
+                };
+                steps.Add(new LayerStep(layer, null, load, Opcode.Eltwise, fields, store));
+            }
+        return new ScheduledOp(node.Name, node.Group, Opcode.Eltwise, input, output, k, st, p, 0, 0, stripes, 0, 0, paramBase, 0);
+    }
+
+    /// <summary>AVGPOOL: one window tap per cycle, then read, merge, parameter read and requantization.</summary>
+    public static long AvgPoolBusy(long groups, long outH, long outW, long kernel) => groups * outH * outW * kernel * kernel + AvgPoolWindowUnit.Latency;
+
     /// <summary>Cycles the ELTWISE unit is busy with an instruction.</summary>
-    public static long Busy(EngineConfig c, long op, long words, long outGroups = 1, long reads = 1) => (EltwiseOp)op switch
+    public static long Busy(EngineConfig c, IReadOnlyDictionary<string, long> f)
+    {
+        long op = f["elt_op"], words = f["in_plane"], outGroups = f.GetValueOrDefault("oc_tiles"), reads = f.GetValueOrDefault("passes_per_band");
+        return (EltwiseOp)op switch
     {
         EltwiseOp.Lookup => LookupBusy(c, words),
         EltwiseOp.Gather => GatherBusy(outGroups, words, reads),
         EltwiseOp.Scale => AddBusy(words),
+        EltwiseOp.AvgPool => AvgPoolBusy(f["in_groups"], f["out_h"], f["out_w"], f["kernel"]),
         _ => AddBusy(words),
-    };
+        };
+    }
 
     /// <summary>LOOKUP: the table copied a word per cycle, one word per cycle, then the unit's pipeline to the last write.</summary>
     public static long LookupBusy(EngineConfig c, long words) => EltwiseUnit.TableWords(c) + words + EltwiseUnit.LookupLatency;

@@ -99,6 +99,13 @@ public static class ScheduleCompiler
                 tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, source.Groups, unsignedTensors.Contains(node.Name), source.Segments);
                 next += tensors[node.Name].Words;
             }
+            else if (node.Op is AvgPoolLayer)
+            {
+                // Lane-wise: the output keeps its input's layout (holes included).
+                var source = tensors[node.Inputs[0]];
+                tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, source.Groups, unsignedTensors.Contains(node.Name), source.Segments);
+                next += tensors[node.Name].Words;
+            }
             else if (node.Op is ScaleLayer)
             {
                 // Word-by-word over the map: the product keeps the map's layout.
@@ -150,6 +157,10 @@ public static class ScheduleCompiler
                 case ActivationLayer:
                     ops.Add(EltwiseTiling.Lookup(config, layer, node, tensors[node.Inputs[0]], tensors[node.Name], paramWords, steps));
                     paramWords += EltwiseUnit.TableWords(config);
+                    break;
+                case AvgPoolLayer avg:
+                    ops.Add(EltwiseTiling.AvgPool(config, layer, node, avg, tensors[node.Inputs[0]], tensors[node.Name], paramWords, steps));
+                    paramWords += avg.KernelSize * avg.KernelSize;
                     break;
                 case ScaleLayer:
                     ops.Add(EltwiseTiling.Scale(config, layer, node, tensors[node.Inputs[0]], tensors[node.Inputs[1]], tensors[node.Name], paramWords, steps));

@@ -200,7 +200,7 @@ public sealed class Network
     {
         ConvLayer c => c.Groups == 1,
         MaxPoolLayer or ConcatLayer or GlobalAvgPoolLayer => true,
-        AddLayer or ActivationLayer or ChannelShuffleLayer or ChannelSliceLayer or ScaleLayer => true,
+        AddLayer or ActivationLayer or ChannelShuffleLayer or ChannelSliceLayer or ScaleLayer or AvgPoolLayer => true,
         _ => false,
     };
 
@@ -211,7 +211,7 @@ public sealed class Network
         if (node is null) return;
         string what = node.Op is ConvLayer c ? $"a convolution with {c.Groups} groups" : $"a '{node.Op.Kind}' layer";
         throw new NetworkException(node.Name, "type",
-            $"{consumer} runs ungrouped conv, maxpool, concat, gavgpool, add, activation, channel shuffle/slice, scale and Fire layers; {what} is described but not implemented in the int8 path yet");
+            $"{consumer} runs ungrouped conv, maxpool, concat, gavgpool, add, activation, channel shuffle/slice, scale, avgpool and Fire layers; {what} is described but not implemented in the int8 path yet");
     }
 
     /// <summary>Same layers on a different input size (shapes re-inferred).</summary>

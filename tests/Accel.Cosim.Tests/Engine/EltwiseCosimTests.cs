@@ -186,4 +186,25 @@ public class EltwiseCosimTests(ITestOutputHelper output)
         Assert.True(r.BitExact, r.FirstMismatch?.ToString());
         AssertPredicted(r);
     }
+
+    [RequiresToolsTheory("verilator")]
+    [InlineData(4, 41)]
+    [InlineData(4, 42)]
+    [InlineData(8, 43)]
+    [InlineData(8, 44)]
+    public void RandomAveragePoolsAreBitExactAndPredicted(int n, int seed)
+    {
+        // ShuffleNet's 3x3/2 pad 1 shortcut pool and a random window; border windows use their own tap count's (M, S).
+        var rng = new Random(seed);
+        int channels = rng.Next(n + 1, 3 * n) | 1, k = 2 + rng.Next(3);
+        var net = new Network($"avg_{seed}", new Shape(channels, rng.Next(6, 14), rng.Next(6, 14)),
+        [
+            new ConvLayer("c", channels, 3, 1, 1, Relu: rng.Next(2) == 0),
+            new AvgPoolLayer("shortcut", 3, 2, 1) { Inputs = ["c"] },
+            new AvgPoolLayer("random", k, 1 + rng.Next(2), rng.Next(k / 2 + 1)) { Inputs = ["c"] },
+        ]);
+        var r = Run(net, n, 500 + seed);
+        Assert.True(r.BitExact, r.FirstMismatch?.ToString());
+        AssertPredicted(r);
+    }
 }
