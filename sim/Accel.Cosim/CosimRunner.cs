@@ -77,8 +77,10 @@ public sealed record CosimResult(
 public static class CosimRunner
 {
     /// <param name="poolRequant">The (M, S) of each global average pool in the schedule (QuantizedModel.PoolRequant).</param>
+    /// <param name="operators">The parameters of the element-wise operators in the schedule (QuantizedModel.Operators).</param>
     public static CosimResult Run(EngineSchedule schedule, IReadOnlyDictionary<string, QuantizedConv> convs, sbyte[] input,
-        IReadOnlyDictionary<string, sbyte[]> expected, CosimOptions? options = null, IReadOnlyDictionary<string, Requant>? poolRequant = null)
+        IReadOnlyDictionary<string, sbyte[]> expected, CosimOptions? options = null, IReadOnlyDictionary<string, Requant>? poolRequant = null,
+        OperatorParameters? operators = null)
     {
         options ??= new CosimOptions();
         var c = schedule.Config.RequireResolved();
@@ -93,7 +95,7 @@ public static class CosimRunner
             CacheRoot = options.CacheRoot ?? VerilatorBuild.DefaultCacheRoot(),
         }.Build();
 
-        var image = EngineImage.Build(schedule, convs, poolRequant);
+        var image = EngineImage.Build(schedule, convs, poolRequant, operators);
         IReadOnlyList<BigInteger> program = image.Program;
         byte[] weightBytes = image.WeightBytes;
         if (options.SparseWeights)

@@ -33,6 +33,6 @@ public static class LayerCosim
         var schedule = CosimBuildProfile.Plan(model.Network, config, nodes, inputTensor);
         var acts = golden.Run(model, networkInput).Activations;
         var expected = nodes.ToDictionary(n => n.Name, n => acts[n.Name].Data, StringComparer.Ordinal);
-        return CosimRunner.Run(schedule, model.Convs, acts[inputTensor].Data, expected, options, model.PoolRequant);
+        return CosimRunner.Run(schedule, model.Convs, acts[inputTensor].Data, expected, options, model.PoolRequant, model.Operators);
     }
 }

@@ -24,7 +24,7 @@ public static class NetworkCosim
         var schedule = CosimBuildProfile.Plan(model.Network, config, memory: memory);
         var result = golden.Run(model, input);
         var expected = result.Activations.ToDictionary(kv => kv.Key, kv => kv.Value.Data, StringComparer.Ordinal);
-        var cosim = CosimRunner.Run(schedule, model.Convs, input, expected, options, model.PoolRequant);
+        var cosim = CosimRunner.Run(schedule, model.Convs, input, expected, options, model.PoolRequant, model.Operators);
         return new NetworkCosimResult(cosim, TopK(model.Network, cosim.Outputs, 5), Classification.TopK(model, result, 5));
     }
 

@@ -113,6 +113,8 @@ public static class Top
         var poolStart = m.Wire("pool_start", computeStart.And(f["opcode"].Eq((long)Opcode.MaxPool)));
         var avgStart = m.Wire("avg_start", computeStart.And(f["opcode"].Eq((long)Opcode.AvgPool)));
         var dwStart = c.HasDepthwiseUnit ? m.Wire("dw_start", computeStart.And(f["opcode"].Eq((long)Opcode.DwConv))) : null;
+        var eltStart = m.Wire("elt_start", computeStart.And(f["opcode"].Eq((long)Opcode.Eltwise)));
+        var fe = new[] { "elt_op", "in2_unsigned" }.ToDictionary(n => n, n => Field(computeInsn, "c", n));
         var hostIdle = m.Wire("host_idle", !ctrlBusy);
 
         // ---- host writes: each buffer takes the low bits of the data word ----
@@ -192,8 +194,10 @@ public static class Top
         var drainRqRdAddr = m.Wire("drain_rq_rd_addr", pb);
         var avgRqRdEn = m.Wire("avg_rq_rd_en");
         var avgRqRdAddr = m.Wire("avg_rq_rd_addr", pb);
-        var rqRdEn = m.Wire("rq_rd_en", drainRqRdEn.Or(avgRqRdEn).Or(dwParRdEn));
-        var rqRdAddr = m.Wire("rq_rd_addr", Expr.Mux(dwParRdEn, dwParRdAddr, Expr.Mux(avgRqRdEn, avgRqRdAddr, drainRqRdAddr)));
+        var eltRqRdEn = m.Wire("elt_rq_rd_en");
+        var eltRqRdAddr = m.Wire("elt_rq_rd_addr", pb);
+        var rqRdEn = m.Wire("rq_rd_en", drainRqRdEn.Or(avgRqRdEn).Or(dwParRdEn).Or(eltRqRdEn));
+        var rqRdAddr = m.Wire("rq_rd_addr", Expr.Mux(dwParRdEn, dwParRdAddr, Expr.Mux(eltRqRdEn, eltRqRdAddr, Expr.Mux(avgRqRdEn, avgRqRdAddr, drainRqRdAddr))));
         var rqRdData = m.Wire("rq_rd_data", rqBits);
         m.Instantiate("sdp_ram", "u_requant_params", Ram(rqBits, c.ParamDepth!.Value, pb),
             ("clk_i", clk), ("wr_en_i", paramWe), ("wr_addr_i", HostAddr(pb)),
@@ -211,8 +215,10 @@ public static class Top
         // The compute units run one at a time; each drives its enables only while running.
         var dwRdEn = m.Wire("dw_rd_en");
         var dwRdAddr = m.Wire("dw_rd_addr", iab);
-        var unitRdEn = m.Wire("unit_rd_en", feedRdEn.Or(poolRdEn).Or(avgRdEn).Or(dwRdEn));
-        var unitRdAddr = m.Wire("unit_rd_addr", Expr.Mux(feedRdEn, feedRdAddr, Expr.Mux(poolRdEn, poolRdAddr, Expr.Mux(dwRdEn, dwRdAddr, avgRdAddr))));
+        var eltRdEn = m.Wire("elt_rd_en");
+        var eltRdAddr = m.Wire("elt_rd_addr", iab);
+        var unitRdEn = m.Wire("unit_rd_en", feedRdEn.Or(poolRdEn).Or(avgRdEn).Or(dwRdEn).Or(eltRdEn));
+        var unitRdAddr = m.Wire("unit_rd_addr", Expr.Mux(feedRdEn, feedRdAddr, Expr.Mux(poolRdEn, poolRdAddr, Expr.Mux(dwRdEn, dwRdAddr, Expr.Mux(eltRdEn, eltRdAddr, avgRdAddr)))));
         m.Instantiate("sdp_ram", "u_input", Ram(actBits, c.InputDepth, iab),
             ("clk_i", clk), ("wr_en_i", m.Wire("in_wr_en", loadWrEn.And(loadWrMem.Eq(InstructionFormat.DmaInput)))),
             ("wr_addr_i", loadWrAddr.Slice(iab - 1, 0)), ("wr_data_i", loadWrData),
@@ -231,14 +237,17 @@ public static class Top
         var dwWrEn = m.Wire("dw_wr_en");
         var dwWrAddr = m.Wire("dw_wr_addr", oab);
         var dwWrData = m.Wire("dw_wr_data", actBits);
-        var unitWrEn = m.Wire("unit_wr_en", drainWrEn.Or(poolWrEn).Or(avgWrEn).Or(dwWrEn));
+        var eltWrEn = m.Wire("elt_wr_en");
+        var eltWrAddr = m.Wire("elt_wr_addr", oab);
+        var eltWrData = m.Wire("elt_wr_data", actBits);
+        var unitWrEn = m.Wire("unit_wr_en", drainWrEn.Or(poolWrEn).Or(avgWrEn).Or(dwWrEn).Or(eltWrEn));
         var storeRdEn = m.Wire("store_rd_en");
         var storeRdAddr = m.Wire("store_rd_addr", oab);
         var outRdData = m.Wire("out_rd_data", actBits);
         m.Instantiate("sdp_ram", "u_output", Ram(actBits, c.OutputDepth, oab),
             ("clk_i", clk), ("wr_en_i", unitWrEn),
-            ("wr_addr_i", m.Wire("out_wr_addr", Expr.Mux(drainWrEn, drainWrAddr, Expr.Mux(poolWrEn, poolWrAddr, Expr.Mux(dwWrEn, dwWrAddr, avgWrAddr))))),
-            ("wr_data_i", m.Wire("out_wr_data", Expr.Mux(drainWrEn, drainWrData, Expr.Mux(poolWrEn, poolWrData, Expr.Mux(dwWrEn, dwWrData, avgWrData))))),
+            ("wr_addr_i", m.Wire("out_wr_addr", Expr.Mux(drainWrEn, drainWrAddr, Expr.Mux(poolWrEn, poolWrAddr, Expr.Mux(dwWrEn, dwWrAddr, Expr.Mux(eltWrEn, eltWrAddr, avgWrAddr)))))),
+            ("wr_data_i", m.Wire("out_wr_data", Expr.Mux(drainWrEn, drainWrData, Expr.Mux(poolWrEn, poolWrData, Expr.Mux(dwWrEn, dwWrData, Expr.Mux(eltWrEn, eltWrData, avgWrData)))))),
             ("rd_en_i", storeRdEn), ("rd_addr_i", storeRdAddr), ("rd_data_o", outRdData));
 
         // ---- store unit: output buffer -> DRAM ----
@@ -377,7 +386,21 @@ public static class Top
             m.Assign(dwWrData, Expr.Lit(actBits, 0));
         }
 
-        m.Assign(computeBusy, Expr.Cat(feederBusy, loaderBusy, accBusy, drainBusy, poolBusy, avgBusy, dwBusy).ReduceOr());
+
+        // ---- element-wise operations (ELTWISE) ----
+        var eltBusy = m.Wire("elt_busy");
+        m.Instantiate(EltwiseUnit.Name, "u_eltwise_unit", null,
+            ("clk_i", clk), ("rst_ni", rstN), ("start_i", eltStart), ("op_i", fe["elt_op"]),
+            ("in_base_i", f["in_base"]), ("in_plane_i", f["in_plane"]), ("in_unsigned_i", f["in_unsigned"]), ("in2_unsigned_i", fe["in2_unsigned"]),
+            ("out_base_i", f["out_base"]), ("out_groups_i", f["oc_tiles"]), ("group_words_i", f["out_plane"]),
+            ("in_h_i", f["in_h"]), ("in_w_i", f["in_w"]), ("in_groups_i", f["in_groups"]), ("out_h_i", f["out_h"]), ("out_w_i", f["out_w"]),
+            ("kernel_i", f["kernel"]), ("stride_i", f["stride"]), ("pad_i", f["pad"]), ("pad_top_i", f["pad_top"]), ("reads_i", f["passes_per_band"]),
+            ("par_base_i", f["par_base"]), ("lo_i", f["lo"]), ("hi_i", f["hi"]),
+            ("rq_rd_en_o", eltRqRdEn), ("rq_rd_addr_o", eltRqRdAddr), ("rq_rd_data_i", rqRdData),
+            ("act_rd_en_o", eltRdEn), ("act_rd_addr_o", eltRdAddr), ("act_rd_data_i", inRdData),
+            ("act_wr_en_o", eltWrEn), ("act_wr_addr_o", eltWrAddr), ("act_wr_data_o", eltWrData), ("busy_o", eltBusy));
+
+        m.Assign(computeBusy, Expr.Cat(feederBusy, loaderBusy, accBusy, drainBusy, poolBusy, avgBusy, dwBusy, eltBusy).ReduceOr());
         m.Assign(busyOut, ctrlBusy);
 
         // Cycles in which a pixel entered the array, since the last start.

@@ -43,7 +43,7 @@ public sealed class EngineImage
     /// (M, S) comes from <paramref name="poolRequant"/> and fills every lane of its parameter word.
     /// </summary>
     public static EngineImage Build(EngineSchedule schedule, IReadOnlyDictionary<string, QuantizedConv> convs,
-        IReadOnlyDictionary<string, Requant>? poolRequant = null)
+        IReadOnlyDictionary<string, Requant>? poolRequant = null, OperatorParameters? operators = null)
     {
         var c = schedule.Config;
         int rows = c.Rows, cols = c.Cols, wordBytes = c.DramWordBytes;
@@ -128,6 +128,7 @@ public sealed class EngineImage
                     << (cols * EngineConfig.BiasBits + col * EngineConfig.RequantLaneBits);
             parameters[op.ParamBase] = p;
         }
+        EltwiseParameters.Fill(schedule, parameters, operators ?? OperatorParameters.None);
         return new EngineImage(EncodeProgram(schedule), weightBytes, parameters) { ZeroPasses = zeroPasses };
     }
 

@@ -3,8 +3,8 @@ using Accel.Hardware.Config;
 
 namespace Accel.Hardware.Program;
 
-/// <summary>Instruction opcodes; DwConv runs a depthwise convolution on the depthwise unit (docs/engine.md).</summary>
-public enum Opcode { End = 0, Conv = 1, MaxPool = 2, AvgPool = 3, Load = 4, Store = 5, DwConv = 6 }
+/// <summary>Instruction opcodes; DwConv runs a depthwise convolution on the depthwise unit, Eltwise an element-wise or data-movement operation (docs/engine.md).</summary>
+public enum Opcode { End = 0, Conv = 1, MaxPool = 2, AvgPool = 3, Load = 4, Store = 5, DwConv = 6, Eltwise = 7 }
 
 /// <summary>The three units that run instructions concurrently; each runs one at a time, in program order.</summary>
 public enum Unit { Load = 0, Compute = 1, Store = 2 }
@@ -60,6 +60,8 @@ public sealed class InstructionFormat
             // A sparse load reads dma_src_beats beats of a sparse weight stream from dma_dram and
             // decodes them into dma_chunks * dma_chunk_words words written from dma_base on.
             ("dma_sparse", 1, false), ("dma_src_beats", SourceBeatBits(config), false),
+            // ELTWISE: which element-wise operation, and the second operand's signedness.
+            ("elt_op", Engine.EltwiseUnit.OpBits, false), ("in2_unsigned", 1, false),
         };
         var fields = new List<InstructionField>();
         int offset = 0;

@@ -327,6 +327,7 @@ public static class CostModel
             Opcode.MaxPool => MaxPoolBusy((int)f["in_groups"], (int)f["out_h"], (int)f["out_w"], (int)f["kernel"]),
             Opcode.AvgPool => AvgPoolBusy((int)f["in_groups"], (int)f["in_plane"]),
             Opcode.DwConv => DwConvBusy((int)f["in_groups"], (int)f["out_h"], (int)f["out_w"], (int)f["kernel"], (int)f["stride"]),
+            Opcode.Eltwise => EltwiseTiling.Busy(c, f),
             _ => throw new ArgumentException($"no unit runs {insn.Opcode}"),
         };
     }

@@ -38,7 +38,20 @@ public sealed record Transfer(long DramByte, long DramStrideBytes, int Chunks, i
 /// (slot-relative addresses: the program builder adds the slot bases) and the store of its output.
 /// </summary>
 public sealed record LayerStep(int Layer, Transfer? Weights, Transfer Input, Opcode ComputeOp,
-    IReadOnlyDictionary<string, long> Compute, Transfer Store);
+    IReadOnlyDictionary<string, long> Compute, Transfer Store)
+{
+    /// <summary>
+    /// A second operand (an element-wise ADD's b), loaded into the same input slot right after
+    /// <see cref="Input"/>'s words; the two load as one slot content.
+    /// </summary>
+    public Transfer? SecondInput { get; init; }
+
+    /// <summary>What the input slot holds for this step.</summary>
+    public string InputKey => SecondInput is null ? Input.Key : Input.Key + " + " + SecondInput.Key;
+
+    /// <summary>The DRAM this step reads into its input slot.</summary>
+    public IEnumerable<Transfer> InputReads => SecondInput is null ? [Input] : [Input, SecondInput];
+}
 
 /// <summary>
 /// Tiles one layer onto the array and the on-chip slots: row stripes whose input rows (with the

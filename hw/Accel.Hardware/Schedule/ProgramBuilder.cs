@@ -189,7 +189,7 @@ internal static class ProgramBuilder
             for (int i = taken[e]; i < queues[e].Count; i++)
             {
                 var y = queues[e][i];
-                if (Conflict(y.Store, x.Input) || Conflict(x.Store, y.Input) || Conflict(x.Store, y.Store)) return false;
+                if (x.InputReads.Any(r => Conflict(y.Store, r)) || y.InputReads.Any(r => Conflict(x.Store, r)) || Conflict(x.Store, y.Store)) return false;
             }
         return true;
 
@@ -236,7 +236,7 @@ internal static class ProgramBuilder
         /// <summary>Appends a step; returns the cycles the compute unit waits before it starts.</summary>
         public long Append(LayerStep step)
         {
-            var (inSlot, loadIn) = Take(_input, step.Input.Key);
+            var (inSlot, loadIn) = Take(_input, step.InputKey);
             var (wBase, wName, loadW, evicted) = step.Weights is null ? (0, "", false, []) : _weights.Take(step.Weights.Key, (int)step.Weights.Words);
             var p = new Planned(step, inSlot, wBase, wName, evicted, _outNext, loadIn, loadW);
             _outNext ^= 1;
@@ -244,14 +244,14 @@ internal static class ProgramBuilder
             if (p.LoadWeights) EmitLoad(p, weightsLoad: true);
             if (_previous is { } prev)
             {
-                bool dependsOnStore = p.LoadInput && step.Input.Root == prev.Step.Store.Root && step.Input.Overlaps(prev.Step.Store, _c.DramWordBytes);
-                if (p.LoadInput && !dependsOnStore) EmitLoad(p, weightsLoad: false);
+                bool dependsOnStore = p.LoadInput && step.InputReads.Any(r => r.Root == prev.Step.Store.Root && r.Overlaps(prev.Step.Store, _c.DramWordBytes));
+                if (p.LoadInput && !dependsOnStore) EmitInputLoads(p);
                 EmitStore(prev);
-                if (dependsOnStore) EmitLoad(p, weightsLoad: false);
+                if (dependsOnStore) EmitInputLoads(p);
             }
             else if (p.LoadInput)
             {
-                EmitLoad(p, weightsLoad: false);
+                EmitInputLoads(p);
             }
             var compute = EmitCompute(p);
             _previous = p;
@@ -278,16 +278,23 @@ internal static class ProgramBuilder
             return insn;
         }
 
-        private void EmitLoad(Planned p, bool weightsLoad)
+        /// <summary>The input slot's loads: the input, then a second operand right after its words.</summary>
+        private void EmitInputLoads(Planned p)
         {
-            var t = weightsLoad ? p.Step.Weights! : p.Step.Input;
+            EmitLoad(p, weightsLoad: false);
+            if (p.Step.SecondInput is { } second) EmitLoad(p, weightsLoad: false, second, (int)p.Step.Input.Words);
+        }
+
+        private void EmitLoad(Planned p, bool weightsLoad, Transfer? other = null, int slotOffset = 0)
+        {
+            var t = other ?? (weightsLoad ? p.Step.Weights! : p.Step.Input);
 
             var fields = new Dictionary<string, long>
             {
                 ["opcode"] = (long)Opcode.Load,
                 ["dma_dram"] = t.DramByte, ["dma_dram_stride"] = t.DramStrideBytes,
                 ["dma_mem"] = weightsLoad ? InstructionFormat.DmaWeights : InstructionFormat.DmaInput,
-                ["dma_base"] = weightsLoad ? p.WeightBase : _input.Base(p.InSlot), ["dma_chip_stride"] = t.ChipStride,
+                ["dma_base"] = weightsLoad ? p.WeightBase : _input.Base(p.InSlot) + slotOffset, ["dma_chip_stride"] = t.ChipStride,
                 ["dma_chunks"] = t.Chunks, ["dma_chunk_words"] = t.ChunkWords,
             };
             string[] writes = weightsLoad ? [p.WeightName, .. p.Evicted] : ["in" + p.InSlot];

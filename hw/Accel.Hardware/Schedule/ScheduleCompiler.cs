@@ -1,4 +1,5 @@
 using Accel.Hardware.Config;
+using Accel.Hardware.Engine;
 using Accel.Hardware.Program;
 using Accel.Model.Arithmetic;
 using Accel.Model.Networks;
@@ -36,7 +37,7 @@ public static class ScheduleCompiler
         foreach (var concat in nodes.Where(n => n.Op is ConcatLayer))
             foreach (var input in concat.Inputs)
             {
-                if (!inPlan.Contains(input) || network[input].Op is not (ConvLayer or MaxPoolLayer))
+                if (!inPlan.Contains(input) || network[input].Op is not (ConvLayer or MaxPoolLayer or ChannelShuffleLayer or ChannelSliceLayer))
                     throw new ScheduleException($"layer '{concat.Name}': input '{input}' must be computed in this schedule by a convolution or a pool so it can be placed into the concat");
                 if (!concatOf.TryAdd(input, concat))
                     throw new ScheduleException($"layer '{input}': feeds two concats; the engine places a tensor in one");
@@ -91,6 +92,33 @@ public static class ScheduleCompiler
                 tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, source.Groups, unsignedTensors.Contains(node.Name), source.Segments);
                 next += tensors[node.Name].Words;
             }
+            else if (node.Op is ActivationLayer)
+            {
+                // A lookup per byte: the output keeps its input's layout (holes included).
+                var source = tensors[node.Inputs[0]];
+                tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, source.Groups, unsignedTensors.Contains(node.Name), source.Segments);
+                next += tensors[node.Name].Words;
+            }
+            else if (node.Op is AvgPoolLayer)
+            {
+                // Lane-wise: the output keeps its input's layout (holes included).
+                var source = tensors[node.Inputs[0]];
+                tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, source.Groups, unsignedTensors.Contains(node.Name), source.Segments);
+                next += tensors[node.Name].Words;
+            }
+            else if (node.Op is ScaleLayer)
+            {
+                // Word-by-word over the map: the product keeps the map's layout.
+                var map = tensors[node.Inputs[0]];
+                tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, map.Groups, unsignedTensors.Contains(node.Name), map.Segments);
+                next += tensors[node.Name].Words;
+            }
+            else if (node.Op is AddLayer)
+            {
+                // Word-by-word: the sum keeps its operands' layout.
+                tensors[node.Name] = EltwiseTiling.AddPlacement(node, tensors[node.Inputs[0]], tensors[node.Inputs[1]], next, unsignedTensors.Contains(node.Name), lanes);
+                next += tensors[node.Name].Words;
+            }
             else
             {
                 tensors[node.Name] = TensorPlacement.Dense(node.Name, node.Output, next, lanes, unsignedTensors.Contains(node.Name));
@@ -127,6 +155,26 @@ public static class ScheduleCompiler
                 case GlobalAvgPoolLayer:
                     ops.Add(LayerTiling.AvgPool(config, layer, node, tensors[node.Inputs[0]], tensors[node.Name], paramWords, steps));
                     paramWords += 1;
+                    break;
+                case AddLayer add:
+                    ops.Add(EltwiseTiling.Add(config, layer, node, add, tensors[node.Inputs[0]], tensors[node.Inputs[1]], tensors[node.Name], paramWords, steps));
+                    paramWords += 1;
+                    break;
+                case ActivationLayer:
+                    ops.Add(EltwiseTiling.Lookup(config, layer, node, tensors[node.Inputs[0]], tensors[node.Name], paramWords, steps));
+                    paramWords += EltwiseUnit.TableWords(config);
+                    break;
+                case AvgPoolLayer avg:
+                    ops.Add(EltwiseTiling.AvgPool(config, layer, node, avg, tensors[node.Inputs[0]], tensors[node.Name], paramWords, steps));
+                    paramWords += avg.KernelSize * avg.KernelSize;
+                    break;
+                case ScaleLayer:
+                    ops.Add(EltwiseTiling.Scale(config, layer, node, tensors[node.Inputs[0]], tensors[node.Inputs[1]], tensors[node.Name], paramWords, steps));
+                    paramWords += 1;
+                    break;
+                case ChannelShuffleLayer or ChannelSliceLayer:
+                    ops.Add(EltwiseTiling.Gather(config, layer, node, tensors[node.Inputs[0]], tensors[node.Name], paramWords, steps, out int gatherWords));
+                    paramWords += gatherWords;
                     break;
                 case ConcatLayer or DropoutLayer:
                     break;

@@ -200,6 +200,7 @@ public sealed class Network
     {
         ConvLayer => true,
         MaxPoolLayer or ConcatLayer or GlobalAvgPoolLayer => true,
+        AddLayer or ActivationLayer or ChannelShuffleLayer or ChannelSliceLayer or ScaleLayer or AvgPoolLayer => true,
         _ => false,
     };
 
@@ -210,7 +211,7 @@ public sealed class Network
         if (node is null) return;
         string what = node.Op is ConvLayer c ? $"a convolution with {c.Groups} groups" : $"a '{node.Op.Kind}' layer";
         throw new NetworkException(node.Name, "type",
-            $"{consumer} runs ungrouped conv, maxpool, concat, gavgpool and Fire layers; {what} is described but not implemented in the int8 path yet");
+            $"{consumer} does not run {what} yet");
     }
 
     /// <summary>Same layers on a different input size (shapes re-inferred).</summary>
