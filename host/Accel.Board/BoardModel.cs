@@ -107,7 +107,7 @@ public sealed class BoardModel
     /// models. <paramref name="readBack"/> names tensors to read back besides the output.
     /// </summary>
     public static BoardModel Build(EngineSchedule schedule, QuantizedModel model, bool sparseWeights, IEnumerable<string>? readBack = null) =>
-        Build(schedule, model.Convs, model.PoolRequant, model.Network.OutputNode, sparseWeights, readBack);
+        Build(schedule, model.Convs, model.PoolRequant, model.Network.OutputNode, sparseWeights, readBack, model.Operators);
 
     /// <summary>
     /// The DRAM byte ranges the program's weight loads read, merged: a dense load's chunks, a sparse
@@ -140,10 +140,12 @@ public sealed class BoardModel
     }
 
     public static BoardModel Build(EngineSchedule schedule, IReadOnlyDictionary<string, QuantizedConv> convs,
-        IReadOnlyDictionary<string, Requant>? poolRequant, string outputNode, bool sparseWeights, IEnumerable<string>? readBack = null)
+        IReadOnlyDictionary<string, Requant>? poolRequant, string outputNode, bool sparseWeights, IEnumerable<string>? readBack = null,
+        OperatorParameters? operators = null)
     {
         var c = schedule.Config.RequireResolved();
-        var image = EngineImage.Build(schedule, convs, poolRequant);
+        // The element-wise units read their parameters (add multipliers, tables, ...) from channel-parameter words.
+        var image = EngineImage.Build(schedule, convs, poolRequant, operators);
         IReadOnlyList<BigInteger> program = image.Program;
         byte[] weightBytes = image.WeightBytes;
         int sparseLoads = 0;

@@ -158,7 +158,7 @@ public sealed class Network
             var last = nodes[^1];
             alias[layer.Name] = last.Name;
             var added = nodes.Skip(before).ToList();
-            summaries.Add(new LayerSummary(layer.Name, layer.Kind, last.Output, added.Sum(n => n.Parameters), added.Sum(n => n.Macs)));
+            summaries.Add(new LayerSummary(layer.Name, SummaryKind(layer, added[0]), last.Output, added.Sum(n => n.Parameters), added.Sum(n => n.Macs)));
             previous = layer.Name;
         }
 
@@ -191,10 +191,10 @@ public sealed class Network
     public IEnumerable<Node> Convolutions => Nodes.Where(n => n.Op is ConvLayer);
 
     /// <summary>
-    /// Whether the int8 path (quantizer, golden model, schedule, RTL) runs <paramref name="node"/>:
-    /// ungrouped convolutions, max pools, concats and the global average pool. The other operators
-    /// of the description (grouped and depthwise convs, add, activations, shuffle, slice, scale,
-    /// average pool) have shapes, parameters and MACs but no int8 implementation yet.
+    /// Whether the engine schedule and RTL run <paramref name="node"/>: every operator of the
+    /// description today (convs of any group count, pools, concat, add, activations, shuffle, slice,
+    /// scale); the guard stays so a layer type added to the description cannot reach the schedule
+    /// before the engine runs it.
     /// </summary>
     public static bool RunsOnEngine(Node node) => node.Op switch
     {
@@ -213,6 +213,14 @@ public sealed class Network
         throw new NetworkException(node.Name, "type",
             $"{consumer} does not run {what} yet");
     }
+
+    /// <summary>The kind a layer table shows: grouped convolutions say so, since their cost differs from a plain conv's.</summary>
+    static string SummaryKind(Layer layer, Node first) => layer switch
+    {
+        ConvLayer { Groups: > 1 } c when c.Groups == first.Input.Channels && c.Groups == c.OutChannels => "dwconv",
+        ConvLayer { Groups: > 1 } c => $"conv g={c.Groups}",
+        _ => layer.Kind,
+    };
 
     /// <summary>Same layers on a different input size (shapes re-inferred).</summary>
     public Network WithInput(Shape input) => new(Name, input, Layers, OutputSoftmax);
