@@ -11,7 +11,6 @@ namespace Accel.Hardware.Engine;
 public static class AvgPoolWindowUnit
 {
     public const string Name = "accel_avgpool_window_unit";
-    private const int Idle = 0, Run = 1;
     /// <summary>At most 15 x 15 taps of |x| &lt;= 255: below 2^16, exact in 18 signed bits.</summary>
     private const int SumBits = 18, CountBits = 8;
     /// <summary>Cycles from the last tap's address to the write: read, merge, parameter read, requantization.</summary>
@@ -51,58 +50,11 @@ public static class AvgPoolWindowUnit
         var actWrData = m.Output("act_wr_data_o", rows * db);
         var busy = m.Output("busy_o");
 
-        var state = m.Reg("state", 1, Idle);
-        var g = m.Reg("g", d, 0);
-        var grpBase = m.Reg("grp_base", iab, 0);
-        var oy = m.Reg("oy", d, 0);
-        var ox = m.Reg("ox", d, 0);
-        var ky = m.Reg("ky", 4, 0);
-        var kx = m.Reg("kx", 4, 0);
-        var outPtr = m.Reg("out_ptr", oab, 0);
-
-        var running = m.Wire("running", state.Q.Eq(Run));
-        var firstTap = m.Wire("first_tap", ky.Q.Eq(0).And(kx.Q.Eq(0)));
-        var lastKx = m.Wire("last_kx", kx.Q.Eq(kernel - 1));
-        var lastTap = m.Wire("last_tap", lastKx.And(ky.Q.Eq(kernel - 1)));
-        var lastX = m.Wire("last_x", ox.Q.Eq(outW - 1));
-        var lastY = m.Wire("last_y", oy.Q.Eq(outH - 1));
-        var lastGroup = m.Wire("last_group", g.Q.Eq(inGroups - 1));
-        m.Comb(b =>
-        {
-            foreach (var r in new[] { state, g, grpBase, oy, ox, ky, kx, outPtr }) b.Hold(r);
-            b.If(state.Q.Eq(Idle).And(start), t =>
-            {
-                t.Set(state.D, Run);
-                t.Set(g.D, 0); t.Set(grpBase.D, inBase); t.Set(oy.D, 0); t.Set(ox.D, 0);
-                t.Set(ky.D, 0); t.Set(kx.D, 0); t.Set(outPtr.D, outBase);
-            });
-            b.If(running, t =>
-            {
-                t.If(lastTap, tap =>
-                {
-                    tap.Set(kx.D, 0); tap.Set(ky.D, 0); tap.Set(outPtr.D, outPtr.Q + 1);
-                    tap.If(lastX, row =>
-                    {
-                        row.Set(ox.D, 0);
-                        row.If(lastY, grp =>
-                        {
-                            grp.Set(oy.D, 0); grp.Set(g.D, g.Q + 1); grp.Set(grpBase.D, grpBase.Q + inPlane);
-                            grp.If(lastGroup, done => done.Set(state.D, Idle));
-                        }, nextRow => nextRow.Set(oy.D, oy.Q + 1));
-                    }, nextPixel => nextPixel.Set(ox.D, ox.Q + 1));
-                }, nextTap => nextTap.If(lastKx, w => { w.Set(kx.D, 0); w.Set(ky.D, ky.Q + 1); }, w => w.Set(kx.D, kx.Q + 1)));
-            });
-        });
-
-        var (inside, addr) = WindowAddress.Build(m, oy.Q, ox.Q, ky.Q, kx.Q, stride, padTop, pad, inH, inW, grpBase.Q, iab);
-        var v1 = m.Pipe("v1", running, 0);
-        var inside1 = m.Pipe("in_map1", inside);
-        var first1 = m.Pipe("first1", firstTap);
-        var last1 = m.Pipe("last1", lastTap);
-        var out1 = m.Pipe("out1", outPtr.Q);
+        var scan = WindowScan.Build(m, start, inBase, inH, inW, inPlane, inGroups, outBase, outH, outW, kernel, stride, pad, padTop, iab, oab);
+        var (state, v1, inside1, first1, last1, out1) = (scan.State, scan.Valid, scan.InMap, scan.FirstTap, scan.LastTap, scan.OutPtr);
         // Padded taps are not read (rule AVGPOOL counts in-bounds taps only).
         m.Assign(actRdEn, v1.And(inside1));
-        m.Assign(actRdAddr, m.Pipe("addr1", addr));
+        m.Assign(actRdAddr, scan.Address);
 
         var v2 = m.Pipe("v2", v1, 0);
         var inside2 = m.Pipe("in_map2", inside1);

@@ -37,8 +37,8 @@ public static class ScheduleCompiler
         foreach (var concat in nodes.Where(n => n.Op is ConcatLayer))
             foreach (var input in concat.Inputs)
             {
-                if (!inPlan.Contains(input) || network[input].Op is not (ConvLayer or MaxPoolLayer or ChannelShuffleLayer or ChannelSliceLayer))
-                    throw new ScheduleException($"layer '{concat.Name}': input '{input}' must be computed in this schedule by a convolution or a pool so it can be placed into the concat");
+                if (!inPlan.Contains(input) || network[input].Op is not (ConvLayer or MaxPoolLayer or AvgPoolLayer or ActivationLayer or ChannelShuffleLayer or ChannelSliceLayer))
+                    throw new ScheduleException($"layer '{concat.Name}': input '{input}' must be computed in this schedule by a convolution, a pool, an activation, a shuffle or a slice so it can be placed into the concat");
                 if (!concatOf.TryAdd(input, concat))
                     throw new ScheduleException($"layer '{input}': feeds two concats; the engine places a tensor in one");
             }
@@ -75,10 +75,22 @@ public static class ScheduleCompiler
                 foreach (var input in concat.Inputs)
                 {
                     var shape = network[input].Output;
-                    segments.Add(new ChannelSegment(logical, shape.Channels, group));
-                    tensors[input] = TensorPlacement.Dense(input, shape, next + (long)group * shape.Height * shape.Width, lanes, unsignedTensors.Contains(input))
-                        with { Owner = concat.Name };
-                    group += TensorPlacement.GroupsFor(shape.Channels, lanes);
+                    long inputBase = next + (long)group * shape.Height * shape.Width;
+                    bool unsignedInput = unsignedTensors.Contains(input);
+                    // A lane-wise unit writes each channel in the lane its input holds it in, so its slot of the
+                    // concat takes the input's layout (holes included); everything else is stored dense.
+                    if (LaneWiseSource(network[input], tensors) is { } source)
+                    {
+                        segments.AddRange(source.Segments.Select(sg => new ChannelSegment(logical + sg.LogicalStart, sg.Count, group + sg.FirstGroup)));
+                        tensors[input] = new TensorPlacement(input, shape, inputBase, source.Groups, unsignedInput, source.Segments) { Owner = concat.Name };
+                        group += source.Groups;
+                    }
+                    else
+                    {
+                        segments.Add(new ChannelSegment(logical, shape.Channels, group));
+                        tensors[input] = TensorPlacement.Dense(input, shape, inputBase, lanes, unsignedInput) with { Owner = concat.Name };
+                        group += TensorPlacement.GroupsFor(shape.Channels, lanes);
+                    }
                     logical += shape.Channels;
                 }
                 var placed = new TensorPlacement(concat.Name, concat.Output, next, group, unsignedTensors.Contains(concat.Name), segments);
@@ -150,6 +162,7 @@ public static class ScheduleCompiler
                     paramWords += ops[^1].ParamWords;
                     break;
                 case MaxPoolLayer pool:
+                    RequireSameLanes(node, tensors[node.Inputs[0]], tensors[node.Name], lanes);
                     ops.Add(LayerTiling.MaxPool(config, memory, layer, node, pool, tensors[node.Inputs[0]], tensors[node.Name], steps));
                     break;
                 case GlobalAvgPoolLayer:
@@ -161,10 +174,12 @@ public static class ScheduleCompiler
                     paramWords += 1;
                     break;
                 case ActivationLayer:
+                    RequireSameLanes(node, tensors[node.Inputs[0]], tensors[node.Name], lanes);
                     ops.Add(EltwiseTiling.Lookup(config, layer, node, tensors[node.Inputs[0]], tensors[node.Name], paramWords, steps));
                     paramWords += EltwiseUnit.TableWords(config);
                     break;
                 case AvgPoolLayer avg:
+                    RequireSameLanes(node, tensors[node.Inputs[0]], tensors[node.Name], lanes);
                     ops.Add(EltwiseTiling.AvgPool(config, layer, node, avg, tensors[node.Inputs[0]], tensors[node.Name], paramWords, steps));
                     paramWords += avg.KernelSize * avg.KernelSize;
                     break;
@@ -227,6 +242,18 @@ public static class ScheduleCompiler
         && conv.OutChannels == conv.Groups && conv.KernelSize <= config.DepthwiseMaxKernel && input.Im2Col is null;
 
     /// <summary>True when the two tensors put every channel in the same lane of the same group (a depthwise output written into a concat may not).</summary>
+    /// <summary>The placed input of a lane-wise layer (max pool, KxK average pool, activation), else null.</summary>
+    private static TensorPlacement? LaneWiseSource(Node node, IReadOnlyDictionary<string, TensorPlacement> tensors) =>
+        node.Op is MaxPoolLayer or AvgPoolLayer or ActivationLayer && tensors.TryGetValue(node.Inputs[0], out var source) && source.Im2Col is null
+            ? source : null;
+
+    /// <summary>Lane-wise units keep every channel in its lane: refuse a placement that would move one.</summary>
+    private static void RequireSameLanes(Node node, TensorPlacement input, TensorPlacement output, int lanes)
+    {
+        if (input.Groups != output.Groups || !input.LogicalChannels(lanes).SequenceEqual(output.LogicalChannels(lanes)))
+            throw new ScheduleException($"layer '{node.Name}': works lane by lane, but its output '{output.Name}' would store channels in other lanes than its input '{input.Name}'");
+    }
+
     private static bool SameLayout(TensorPlacement a, TensorPlacement b) =>
         a.Groups == b.Groups && a.Segments.Count == b.Segments.Count && a.Segments.Zip(b.Segments).All(p => p.First == p.Second);
 

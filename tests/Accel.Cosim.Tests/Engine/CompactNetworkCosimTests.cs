@@ -31,7 +31,6 @@ public class CompactNetworkCosimTests(ITestOutputHelper output)
             $"ideal {r.IdealCycles}, utilization {r.Utilization:P1}; sim {r.SimulationTime.TotalSeconds:F1} s, whole test {sw.Elapsed.TotalSeconds:F1} s");
         foreach (var l in r.Layers) output.WriteLine($"  {l.Node}: {l.Cycles} cycles (predicted {l.PredictedCycles}), ideal {l.IdealCycles}");
         Assert.True(r.BitExact, $"{r.FirstMismatch} (dump: {r.DumpDirectory})");
-        Assert.Equal(net.Nodes.Count, r.Layers.Count);
         Assert.Equal(whole.GoldenTop5, whole.Top5);
         return whole;
     }

@@ -207,4 +207,31 @@ public class EltwiseCosimTests(ITestOutputHelper output)
         Assert.True(r.BitExact, r.FirstMismatch?.ToString());
         AssertPredicted(r);
     }
+    /// <summary>
+    /// ShuffleNet v1's stride-2 unit on a tensor with holes inside it: the average pool shortcut and an
+    /// activation are lane-wise, so their slots of the concat keep their input's layout (holes
+    /// included), and the convolution after the concat reads through that layout.
+    /// </summary>
+    [RequiresToolsTheory("verilator")]
+    [InlineData(4, 61)]
+    [InlineData(8, 62)]
+    public void LaneWiseLayersKeepTheirInputLayoutInsideAConcat(int n, int seed)
+    {
+        int odd = n + 1, rest = 2 * n - 1;
+        var net = new Network($"lanewise_concat_{seed}", new Shape(3, 9, 9),
+        [
+            new ConvLayer("a", odd, 3, 1, 1) { Inputs = [Network.InputName] },
+            new ConvLayer("b", rest, 1, 1, 0) { Inputs = [Network.InputName] },
+            new ConcatLayer("x") { Inputs = ["a", "b"] },
+            new AvgPoolLayer("shortcut", 3, 2, 1) { Inputs = ["x"] },
+            new ConvLayer("branch", 2 * n + 3, 3, 2, 1) { Inputs = ["x"] },
+            new ConcatLayer("unit") { Inputs = ["shortcut", "branch"] },
+            new ActivationLayer("act", ActivationKind.HardSwish) { Inputs = ["unit"] },
+            new ConvLayer("c", n + 2, 1, 1, 0, Relu: false) { Inputs = ["act"] },
+        ]);
+        var r = Run(net, n, 600 + seed);
+        Assert.True(r.BitExact, r.FirstMismatch?.ToString());
+        var shortcut = r.Schedule.Tensors["shortcut"];
+        Assert.Equal(r.Schedule.Tensors["x"].Segments.Count, shortcut.Segments.Count);
+    }
 }
