@@ -205,22 +205,8 @@ internal static class LayerTiling
         if (output.Groups != input.Groups)
             throw new ScheduleException($"layer '{node.Name}': a max pool writing into a concat slot with a different channel layout is not supported");
         int k = pool.KernelSize, s = pool.Stride, p = pool.Padding, hin = input.Shape.Height, win = input.Shape.Width, groups = input.Groups;
-        // Pooling is lane-wise, so a stripe may also take fewer groups: choose the group count and
-        // stripe height that read the least (halo rows are read twice), counting each step's latency.
-        (int Groups, int Stripes, double Cost)? best = null;
-        for (int gc = groups; gc >= 1; gc--)
-        {
-            int per = gc;
-            if ((long)per * Math.Min(hin, k) * win > c.InputSlotWords || (long)per * o.Width > c.OutputSlotWords) continue;
-            int rmax = MaxRows(o.Height, r => (long)per * InRows(r, s, k, hin) * win <= c.InputSlotWords && (long)per * r * o.Width <= c.OutputSlotWords);
-            int stripes = Ceil(o.Height, rmax);
-            int stepsCount = stripes * Ceil(groups, gc);
-            long words = 0;
-            foreach (var (y0, rows) in Balanced(o.Height, stripes)) words += (long)groups * RowSpan(y0, rows, s, k, p, hin).Rows * win;
-            double cost = words * c.BeatsPerWord / memory.BeatsPerCycle + stepsCount * (memory.ReadLatency + 2.0 * CostModel.StepOverhead);
-            if (best is null || cost < best.Value.Cost) best = (gc, stripes, cost);
-        }
-        if (best is not { } choice)
+        // Pooling is lane-wise, so a stripe may also take fewer groups.
+        if (LaneWiseStripes(c, memory, o, k, s, p, hin, win, groups, weightWordsPerGroup: 0) is not { } choice)
             throw new BufferCapacityException(node.Name, "input", 2L * Math.Min(hin, k) * win, c.InputDepth, $"layer '{node.Name}': one output row of one group reads {Math.Min(hin, k)} rows x {win} = {Math.Min(hin, k) * win} input words; " +
                 $"an input-buffer slot holds {c.InputSlotWords} and an output-buffer slot {c.OutputSlotWords} (depths {c.InputDepth} and {c.OutputDepth}, two slots each)");
         int gcChosen = Ceil(groups, Ceil(groups, choice.Groups)), stripeCount = choice.Stripes, wb = c.DramWordBytes;
@@ -259,20 +245,7 @@ internal static class LayerTiling
         var o = node.Output;
         int k = conv.KernelSize, s = conv.Stride, p = conv.Padding, hin = input.Shape.Height, win = input.Shape.Width, groups = input.Groups;
         int taps = k * k;
-        (int Groups, int Stripes, double Cost)? best = null;
-        for (int gc = groups; gc >= 1; gc--)
-        {
-            int per = gc;
-            if ((long)per * Math.Min(hin, k) * win > c.InputSlotWords || (long)per * o.Width > c.OutputSlotWords || (long)per * taps > c.WeightSlotWords) continue;
-            int rmax = MaxRows(o.Height, r => (long)per * InRows(r, s, k, hin) * win <= c.InputSlotWords && (long)per * r * o.Width <= c.OutputSlotWords);
-            int stripes = Ceil(o.Height, rmax);
-            int stepsCount = stripes * Ceil(groups, gc);
-            long words = 0;
-            foreach (var (y0, rows) in Balanced(o.Height, stripes)) words += (long)groups * RowSpan(y0, rows, s, k, p, hin).Rows * win;
-            double cost = words * c.BeatsPerWord / memory.BeatsPerCycle + stepsCount * (memory.ReadLatency + 2.0 * CostModel.StepOverhead);
-            if (best is null || cost < best.Value.Cost) best = (gc, stripes, cost);
-        }
-        if (best is not { } choice)
+        if (LaneWiseStripes(c, memory, o, k, s, p, hin, win, groups, weightWordsPerGroup: taps) is not { } choice)
             throw new BufferCapacityException(node.Name, "input", 2L * Math.Min(hin, k) * win, c.InputDepth, $"layer '{node.Name}': one output row of one channel group reads {Math.Min(hin, k)} rows x {win} = {Math.Min(hin, k) * win} input words; " +
                 $"an input-buffer slot holds {c.InputSlotWords} and an output-buffer slot {c.OutputSlotWords} (depths {c.InputDepth} and {c.OutputDepth}, two slots each)");
         var (lo, hi) = Int8Arithmetic.OutputRange(conv.Relu, unsignedTensors.Contains(node.Name));
@@ -362,6 +335,29 @@ internal static class LayerTiling
             y0 += rows;
         }
         return list;
+    }
+
+    /// <summary>
+    /// For a lane-wise window unit (max pool, depthwise unit): the channel groups per step and the
+    /// stripe count that read the least (halo rows are read twice), counting each step's latency;
+    /// null when one output row of one group does not fit the slots.
+    /// </summary>
+    private static (int Groups, int Stripes)? LaneWiseStripes(EngineConfig c, MemoryModel memory, Shape o, int k, int s, int p, int hin, int win, int groups, int weightWordsPerGroup)
+    {
+        (int Groups, int Stripes, double Cost)? best = null;
+        for (int per = groups; per >= 1; per--)
+        {
+            int gc = per;
+            if ((long)gc * Math.Min(hin, k) * win > c.InputSlotWords || (long)gc * o.Width > c.OutputSlotWords || (long)gc * weightWordsPerGroup > c.WeightSlotWords) continue;
+            int rmax = MaxRows(o.Height, r => (long)gc * InRows(r, s, k, hin) * win <= c.InputSlotWords && (long)gc * r * o.Width <= c.OutputSlotWords);
+            int stripes = Ceil(o.Height, rmax);
+            int stepsCount = stripes * Ceil(groups, gc);
+            long words = 0;
+            foreach (var (y0, rows) in Balanced(o.Height, stripes)) words += (long)groups * RowSpan(y0, rows, s, k, p, hin).Rows * win;
+            double cost = words * c.BeatsPerWord / memory.BeatsPerCycle + stepsCount * (memory.ReadLatency + 2.0 * CostModel.StepOverhead);
+            if (best is null || cost < best.Value.Cost) best = (gc, stripes, cost);
+        }
+        return best is { } b ? (b.Groups, b.Stripes) : null;
     }
 
     private static int MaxRows(int height, Func<int, bool> fits)
