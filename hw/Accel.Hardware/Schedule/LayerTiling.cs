@@ -202,8 +202,6 @@ internal static class LayerTiling
         TensorPlacement output, List<LayerStep> steps)
     {
         var o = node.Output;
-        if (output.Groups != input.Groups)
-            throw new ScheduleException($"layer '{node.Name}': a max pool writing into a concat slot with a different channel layout is not supported");
         int k = pool.KernelSize, s = pool.Stride, p = pool.Padding, hin = input.Shape.Height, win = input.Shape.Width, groups = input.Groups;
         // Pooling is lane-wise, so a stripe may also take fewer groups.
         if (LaneWiseStripes(c, memory, o, k, s, p, hin, win, groups, weightWordsPerGroup: 0) is not { } choice)

@@ -97,32 +97,12 @@ public static class ScheduleCompiler
                 tensors[concat.Name] = placed;
                 next += placed.Words;
             }
-            else if (node.Op is MaxPoolLayer or GlobalAvgPoolLayer || OnDepthwiseUnit(config, node, tensors[node.Inputs[0]]))
+            else if (node.Op is MaxPoolLayer or GlobalAvgPoolLayer or AvgPoolLayer or ActivationLayer or ScaleLayer || OnDepthwiseUnit(config, node, tensors[node.Inputs[0]]))
             {
-                // Pooling is lane-wise: the output keeps its input's channel layout (holes included).
+                // Lane-wise units (pools, lookups, the scale's map, the depthwise unit): the output keeps
+                // its (first) input's channel layout, holes included.
                 var source = tensors[node.Inputs[0]];
                 tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, source.Groups, unsignedTensors.Contains(node.Name), source.Segments);
-                next += tensors[node.Name].Words;
-            }
-            else if (node.Op is ActivationLayer)
-            {
-                // A lookup per byte: the output keeps its input's layout (holes included).
-                var source = tensors[node.Inputs[0]];
-                tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, source.Groups, unsignedTensors.Contains(node.Name), source.Segments);
-                next += tensors[node.Name].Words;
-            }
-            else if (node.Op is AvgPoolLayer)
-            {
-                // Lane-wise: the output keeps its input's layout (holes included).
-                var source = tensors[node.Inputs[0]];
-                tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, source.Groups, unsignedTensors.Contains(node.Name), source.Segments);
-                next += tensors[node.Name].Words;
-            }
-            else if (node.Op is ScaleLayer)
-            {
-                // Word-by-word over the map: the product keeps the map's layout.
-                var map = tensors[node.Inputs[0]];
-                tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, map.Groups, unsignedTensors.Contains(node.Name), map.Segments);
                 next += tensors[node.Name].Words;
             }
             else if (node.Op is AddLayer)
