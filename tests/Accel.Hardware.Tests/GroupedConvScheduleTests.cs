@@ -90,6 +90,62 @@ public class GroupedConvScheduleTests
         Assert.Equal(3, s.Tensors["dw"].Groups);
     }
 
+    /// <summary>
+    /// A shortcut with holes (5 + 3 channels on 4 lanes: lanes 1..3 of group 1 unused) and a grouped conv
+    /// feeding its add: the conv writes the shortcut's layout, one tile per group, hole columns zero;
+    /// also when the conv comes first in the network's order.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AConvFeedingAnAddWritesItsPartnersLayoutHolesIncluded(bool convFirst)
+    {
+        Layer[] shortcut =
+        [
+            new ConvLayer("a", 5, 1) { Inputs = [Network.InputName] },
+            new ConvLayer("b", 3, 1) { Inputs = [Network.InputName] },
+            new ConcatLayer("x") { Inputs = ["a", "b"] },
+        ];
+        Layer branchConv = new ConvLayer("branch", 8, 1, Relu: false) { Groups = 2, Inputs = [Network.InputName] };
+        Layer[] layers = convFirst ? [branchConv, .. shortcut] : [.. shortcut, branchConv];
+        var net = new Network("holes_add", new Shape(8, 6, 6), [.. layers, new AddLayer("sum", Relu: true) { Inputs = ["branch", "x"] }]);
+        var s = ScheduleCompiler.Plan(net, Four with { ParamDepth = 8 });
+        var x = s.Tensors["x"].LogicalChannels(4);
+        Assert.Equal([0, 1, 2, 3, 4, -1, -1, -1, 5, 6, 7, -1], x);
+        Assert.Equal(x, s.Tensors["branch"].LogicalChannels(4));
+        Assert.Equal(x, s.Tensors["sum"].LogicalChannels(4));
+        var branch = s.Ops.Single(o => o.Node == "branch");
+        Assert.Equal(3, branch.OutputTiles);
+        // The input is dense on 4 lanes: conv group 0 (outputs 0..3) reads word 0; outputs 4..7 (tiles 1 and 2) read word 1.
+        Assert.Equal([(0, 1), (1, 1), (1, 1)], branch.TileInputGroups!);
+
+        var rng = new Random(9);
+        var weights = Enumerable.Range(0, 8 * 4).Select(_ => (sbyte)rng.Next(1, 128)).ToArray();
+        var convs = new Dictionary<string, QuantizedConv>
+        {
+            ["a"] = Filled("a", 5, 8), ["b"] = Filled("b", 3, 8),
+            ["branch"] = new("branch", weights, Enumerable.Range(0, 8).Select(i => 100 + i).ToArray(),
+                Enumerable.Range(0, 8).Select(i => new Requant((ushort)(2000 + i), 20)).ToArray(), new float[8]),
+        };
+        var operators = new OperatorParameters { Adds = new Dictionary<string, AddRequant> { ["sum"] = new(1 << 14, 1 << 14, 15) } };
+        var image = EngineImage.Build(s, convs, operators: operators);
+        int wb = Four.DramWordBytes;
+        long tile1 = branch.WeightBase - s.WeightDramBase + 1L * 4;  // tile 0 reads one word: 4 array rows
+        // Tile 1 (input word 1 = channels 4..7): column 0 is output 4, the other columns are holes.
+        for (int row = 0; row < 4; row++)
+            for (int col = 0; col < 4; col++)
+            {
+                sbyte expected = col == 0 ? weights[4 * 4 + row] : (sbyte)0;
+                Assert.Equal(expected, (sbyte)image.WeightBytes[(tile1 + row) * wb + col]);
+            }
+        var p = image.Parameters[branch.ParamBase + 2];
+        Assert.Equal(105, (int)(uint)(p & uint.MaxValue));                 // lane 0 of group 2 is output 5
+        Assert.Equal(0, (int)(uint)((p >> (3 * 32)) & uint.MaxValue));     // lane 3 is a hole: bias 0
+    }
+
+    private static QuantizedConv Filled(string name, int cout, int cin) =>
+        new(name, Enumerable.Repeat((sbyte)1, cout * cin).ToArray(), new int[cout], Enumerable.Repeat(new Requant(1 << 14, 15), cout).ToArray(), new float[cout]);
+
     [Fact]
     public void TheImageHoldsKxKWeightWordsAndOneParameterWordPerChannelGroup()
     {

@@ -11,8 +11,8 @@ namespace Accel.Hardware.Program;
 /// at <see cref="EngineSchedule.ProgramDramBase"/>, see <see cref="ProgramDram"/>), the
 /// channel-parameter words (per conv tile: Cols biases, then Cols (M, S) pairs), written over
 /// the host port, and the weight region of DRAM (per conv: tile, input group, ky, kx, array
-/// row; Cols weights a word, each word DramWordBytes apart). Lanes past a layer's channels, and
-/// input lanes that are concat holes, hold zero weights.
+/// row; Cols weights a word, each word DramWordBytes apart). Lanes past a layer's channels, holes
+/// of its output placement and input lanes that are concat holes hold zero weights.
 /// </summary>
 public sealed class EngineImage
 {
@@ -80,6 +80,8 @@ public sealed class EngineImage
                     return q.Weights[((oc * scin + c) * sk + tap / sk) * sk + tap % sk];
                 };
             var logical = op.Input.LogicalChannels(rows);
+            // Column col of tile t computes the output channel the output placement stores in lane col of group t (-1: a hole).
+            var outLogical = op.Output.LogicalChannels(cols);
             long word = op.WeightBase - schedule.WeightDramBase;
             var zero = new bool[op.OutputTiles][];
             for (int tile = 0; tile < op.OutputTiles; tile++)
@@ -95,8 +97,8 @@ public sealed class EngineImage
                                 int ic = logical[g * rows + r];
                                 for (int col = 0; col < cols; col++)
                                 {
-                                    int oc = tile * cols + col;
-                                    if (ic >= 0 && oc < cout) weightBytes[word * wordBytes + col] = (byte)weight(oc, ic, ky, kx);
+                                    int oc = outLogical[tile * cols + col];
+                                    if (ic >= 0 && oc >= 0) weightBytes[word * wordBytes + col] = (byte)weight(oc, ic, ky, kx);
                                 }
                             }
                 // A pass is Rows consecutive words (one per array row); all zero, the feeder may skip it.
@@ -106,10 +108,10 @@ public sealed class EngineImage
                 var p = BigInteger.Zero;
                 for (int col = 0; col < cols; col++)
                 {
-                    int oc = tile * cols + col;
-                    long bias = oc < cout ? q.Bias[oc] : 0;
+                    int oc = outLogical[tile * cols + col];
+                    long bias = oc >= 0 ? q.Bias[oc] : 0;
                     // An unused lane requantizes 0 with M = 0, S = 1: it stays 0.
-                    long m = oc < cout ? q.Requant[oc].Multiplier : 0, s = oc < cout ? q.Requant[oc].Shift : 1;
+                    long m = oc >= 0 ? q.Requant[oc].Multiplier : 0, s = oc >= 0 ? q.Requant[oc].Shift : 1;
                     p |= (new BigInteger(bias) & uint.MaxValue) << (col * EngineConfig.BiasBits);
                     p |= (new BigInteger(m) | new BigInteger(s) << EngineConfig.MultiplierBits)
                         << (cols * EngineConfig.BiasBits + col * EngineConfig.RequantLaneBits);

@@ -73,9 +73,10 @@ internal static class LayerTiling
         int hin = input.Shape.Height, win = input.Shape.Width, gin = input.Groups;
         if (o.Width > c.AccumulatorDepth)
             throw new ScheduleException($"layer '{node.Name}': an output row of {o.Width} pixels does not fit the accumulator ({c.AccumulatorDepth} pixels per bank)");
-        int tiles = (conv.OutChannels + c.Cols - 1) / c.Cols;
+        // An output tile is one physical group of the output placement: dense, or another tensor's layout (holes included) when the schedule asks for it.
+        int tiles = output.Groups;
         // A grouped convolution: each output tile reads only the input groups its conv groups need.
-        var tileGroups = conv.Groups == 1 || input.Im2Col is not null ? null : TileInputGroups(c, node, conv, input, tiles);
+        var tileGroups = conv.Groups == 1 || input.Im2Col is not null ? null : TileInputGroups(c, node, conv, input, output);
         (int First, int Count) GroupsOf(int t) => tileGroups?[t] ?? (0, gin);
         if (tileGroups is not null) gin = tileGroups.Max(t => t.Count);
         int passes = gin * k * k, tileWords = passes * c.Rows;
@@ -171,9 +172,10 @@ internal static class LayerTiling
 
     /// <summary>
     /// For each output tile of a grouped convolution, the physical input groups holding the input
-    /// channels of its output channels' conv groups (holes of the input placement included).
+    /// channels of its output channels' conv groups (holes of either placement included; a tile of
+    /// holes only reads the first group and gets zero weights).
     /// </summary>
-    private static (int First, int Count)[] TileInputGroups(EngineConfig c, Node node, ConvLayer conv, TensorPlacement input, int tiles)
+    private static (int First, int Count)[] TileInputGroups(EngineConfig c, Node node, ConvLayer conv, TensorPlacement input, TensorPlacement output)
     {
         int cin = input.Shape.Channels, cout = conv.OutChannels, g = conv.Groups;
         if (cin % g != 0 || cout % g != 0)
@@ -182,10 +184,13 @@ internal static class LayerTiling
         var physical = new int[cin];
         var logical = input.LogicalChannels(c.Rows);
         for (int pc = 0; pc < logical.Length; pc++) if (logical[pc] >= 0) physical[logical[pc]] = pc;
-        var result = new (int, int)[tiles];
-        for (int t = 0; t < tiles; t++)
+        var outLogical = output.LogicalChannels(c.Cols);
+        var result = new (int, int)[output.Groups];
+        for (int t = 0; t < output.Groups; t++)
         {
-            int oc0 = t * c.Cols, oc1 = Math.Min(cout, oc0 + c.Cols) - 1;
+            var tileChannels = outLogical.Skip(t * c.Cols).Take(c.Cols).Where(oc => oc >= 0).ToArray();
+            if (tileChannels.Length == 0) { result[t] = (0, 1); continue; }
+            int oc0 = tileChannels.Min(), oc1 = tileChannels.Max();
             int ic0 = oc0 / coutPer * cinPer, ic1 = (oc1 / coutPer + 1) * cinPer - 1;
             int first = int.MaxValue, last = -1;
             for (int ic = ic0; ic <= ic1; ic++)

@@ -44,80 +44,18 @@ public static class ScheduleCompiler
             }
 
         // ---- DRAM placement (word addresses; a word is DramWordBytes bytes) ----
-        var tensors = new Dictionary<string, TensorPlacement>(StringComparer.Ordinal);
-        long next = 0;
-        tensors[inputTensor] = TensorPlacement.Dense(inputTensor, inputShape, 0, lanes, unsignedTensors.Contains(inputTensor));
-        var packed = PackedInputConv(network, config, nodes, inputTensor, inputShape);
-        if (packed is not null)
+        // A conv on the array can write any lane map, so a dense conv output added to a tensor with holes
+        // takes that tensor's layout (ShuffleNet v1's 24 + 216 shortcut); placement then runs again with it.
+        var convLayouts = new Dictionary<string, TensorPlacement>(StringComparer.Ordinal);
+        Dictionary<string, TensorPlacement> tensors;
+        long tensorWords;
+        while (true)
         {
-            var conv = (ConvLayer)packed.Op;
-            var shape = new Shape(inputShape.Channels * conv.KernelSize * conv.KernelSize, packed.Output.Height, packed.Output.Width);
-            tensors[inputTensor] = TensorPlacement.Dense(inputTensor, shape, 0, lanes, unsignedTensors.Contains(inputTensor))
-                with { Im2Col = new Im2Col(inputShape, conv.KernelSize, conv.Stride, conv.Padding) };
+            var retake = new Dictionary<string, TensorPlacement>(StringComparer.Ordinal);
+            (tensors, tensorWords) = PlaceTensors(network, config, nodes, inputTensor, inputShape, unsignedTensors, concatOf, convLayouts, retake);
+            if (retake.Count == 0) break;
+            foreach (var (conv, layout) in retake) convLayouts.Add(conv, layout);
         }
-        next += tensors[inputTensor].Words;
-
-        foreach (var node in nodes)
-        {
-            if (tensors.ContainsKey(node.Name)) continue;
-            switch (node.Op)
-            {
-                case ConcatLayer:
-                    throw new ScheduleException($"layer '{node.Name}': concat appears before its inputs");
-                case DropoutLayer:
-                    tensors[node.Name] = tensors[node.Inputs[0]] with { Name = node.Name, Owner = tensors[node.Inputs[0]].Root };
-                    continue;
-            }
-            if (concatOf.TryGetValue(node.Name, out var concat))
-            {
-                var segments = new List<ChannelSegment>();
-                int group = 0, logical = 0;
-                foreach (var input in concat.Inputs)
-                {
-                    var shape = network[input].Output;
-                    long inputBase = next + (long)group * shape.Height * shape.Width;
-                    bool unsignedInput = unsignedTensors.Contains(input);
-                    // A lane-wise unit writes each channel in the lane its input holds it in, so its slot of the
-                    // concat takes the input's layout (holes included); everything else is stored dense.
-                    if (LaneWiseSource(network[input], tensors) is { } source)
-                    {
-                        segments.AddRange(source.Segments.Select(sg => new ChannelSegment(logical + sg.LogicalStart, sg.Count, group + sg.FirstGroup)));
-                        tensors[input] = new TensorPlacement(input, shape, inputBase, source.Groups, unsignedInput, source.Segments) { Owner = concat.Name };
-                        group += source.Groups;
-                    }
-                    else
-                    {
-                        segments.Add(new ChannelSegment(logical, shape.Channels, group));
-                        tensors[input] = TensorPlacement.Dense(input, shape, inputBase, lanes, unsignedInput) with { Owner = concat.Name };
-                        group += TensorPlacement.GroupsFor(shape.Channels, lanes);
-                    }
-                    logical += shape.Channels;
-                }
-                var placed = new TensorPlacement(concat.Name, concat.Output, next, group, unsignedTensors.Contains(concat.Name), segments);
-                tensors[concat.Name] = placed;
-                next += placed.Words;
-            }
-            else if (node.Op is MaxPoolLayer or GlobalAvgPoolLayer or AvgPoolLayer or ActivationLayer or ScaleLayer || OnDepthwiseUnit(config, node, tensors[node.Inputs[0]]))
-            {
-                // Lane-wise units (pools, lookups, the scale's map, the depthwise unit): the output keeps
-                // its (first) input's channel layout, holes included.
-                var source = tensors[node.Inputs[0]];
-                tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, source.Groups, unsignedTensors.Contains(node.Name), source.Segments);
-                next += tensors[node.Name].Words;
-            }
-            else if (node.Op is AddLayer)
-            {
-                // Word-by-word: the sum keeps its operands' layout.
-                tensors[node.Name] = EltwiseTiling.AddPlacement(node, tensors[node.Inputs[0]], tensors[node.Inputs[1]], next, unsignedTensors.Contains(node.Name), lanes);
-                next += tensors[node.Name].Words;
-            }
-            else
-            {
-                tensors[node.Name] = TensorPlacement.Dense(node.Name, node.Output, next, lanes, unsignedTensors.Contains(node.Name));
-                next += tensors[node.Name].Words;
-            }
-        }
-        long tensorWords = next;
 
         // ---- layers: tiling and steps ----
         var ops = new List<ScheduledOp>();
@@ -199,6 +137,126 @@ public static class ScheduleCompiler
     }
 
     /// <summary>
+    /// Places the input and every tensor of <paramref name="nodes"/> in DRAM: concat inputs in their
+    /// slot, lane-wise outputs in their input's layout, convs listed in <paramref name="convLayouts"/>
+    /// in the layout given there, everything else dense. Adds <paramref name="retake"/> entries for
+    /// convs that must take another layout before the placement holds.
+    /// </summary>
+    private static (Dictionary<string, TensorPlacement> Tensors, long Words) PlaceTensors(Network network, EngineConfig config,
+        IReadOnlyList<Node> nodes, string inputTensor, Shape inputShape, IReadOnlySet<string> unsignedTensors, IReadOnlyDictionary<string, Node> concatOf,
+        IReadOnlyDictionary<string, TensorPlacement> convLayouts, Dictionary<string, TensorPlacement> retake)
+    {
+        int lanes = config.Lanes;
+        var tensors = new Dictionary<string, TensorPlacement>(StringComparer.Ordinal);
+        long next = 0;
+        tensors[inputTensor] = TensorPlacement.Dense(inputTensor, inputShape, 0, lanes, unsignedTensors.Contains(inputTensor));
+        var packed = PackedInputConv(network, config, nodes, inputTensor, inputShape);
+        if (packed is not null)
+        {
+            var conv = (ConvLayer)packed.Op;
+            var shape = new Shape(inputShape.Channels * conv.KernelSize * conv.KernelSize, packed.Output.Height, packed.Output.Width);
+            tensors[inputTensor] = TensorPlacement.Dense(inputTensor, shape, 0, lanes, unsignedTensors.Contains(inputTensor))
+                with { Im2Col = new Im2Col(inputShape, conv.KernelSize, conv.Stride, conv.Padding) };
+        }
+        next += tensors[inputTensor].Words;
+
+        foreach (var node in nodes)
+        {
+            if (tensors.ContainsKey(node.Name)) continue;
+            switch (node.Op)
+            {
+                case ConcatLayer:
+                    throw new ScheduleException($"layer '{node.Name}': concat appears before its inputs");
+                case DropoutLayer:
+                    tensors[node.Name] = tensors[node.Inputs[0]] with { Name = node.Name, Owner = tensors[node.Inputs[0]].Root };
+                    continue;
+            }
+            if (concatOf.TryGetValue(node.Name, out var concat))
+            {
+                var segments = new List<ChannelSegment>();
+                int group = 0, logical = 0;
+                foreach (var input in concat.Inputs)
+                {
+                    var shape = network[input].Output;
+                    long inputBase = next + (long)group * shape.Height * shape.Width;
+                    bool unsignedInput = unsignedTensors.Contains(input);
+                    // A lane-wise unit writes each channel in the lane its input holds it in, so its slot of the
+                    // concat takes the input's layout (holes included); everything else is stored dense.
+                    if (LaneWiseSource(network[input], tensors) is { } source)
+                    {
+                        segments.AddRange(source.Segments.Select(sg => new ChannelSegment(logical + sg.LogicalStart, sg.Count, group + sg.FirstGroup)));
+                        tensors[input] = new TensorPlacement(input, shape, inputBase, source.Groups, unsignedInput, source.Segments) { Owner = concat.Name };
+                        group += source.Groups;
+                    }
+                    else
+                    {
+                        segments.Add(new ChannelSegment(logical, shape.Channels, group));
+                        tensors[input] = TensorPlacement.Dense(input, shape, inputBase, lanes, unsignedInput) with { Owner = concat.Name };
+                        group += TensorPlacement.GroupsFor(shape.Channels, lanes);
+                    }
+                    logical += shape.Channels;
+                }
+                var placed = new TensorPlacement(concat.Name, concat.Output, next, group, unsignedTensors.Contains(concat.Name), segments);
+                tensors[concat.Name] = placed;
+                next += placed.Words;
+            }
+            else if (node.Op is MaxPoolLayer or GlobalAvgPoolLayer or AvgPoolLayer or ActivationLayer or ScaleLayer || OnDepthwiseUnit(config, node, tensors[node.Inputs[0]]))
+            {
+                // Lane-wise units (pools, lookups, the scale's map, the depthwise unit): the output keeps
+                // its (first) input's channel layout, holes included.
+                var source = tensors[node.Inputs[0]];
+                tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, source.Groups, unsignedTensors.Contains(node.Name), source.Segments);
+                next += tensors[node.Name].Words;
+            }
+            else if (node.Op is AddLayer)
+            {
+                // Word-by-word: the sum keeps its operands' layout. A dense conv operand of a sum with a tensor
+                // with holes is placed again in that layout; until then the sum takes its partner's.
+                var (a, b) = (tensors[node.Inputs[0]], tensors[node.Inputs[1]]);
+                if (ConvToRelayout(config, nodes, tensors, concatOf, convLayouts, a, b) is { } relayout)
+                {
+                    retake[relayout.Conv] = relayout.Layout;
+                    tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, relayout.Layout.Groups, unsignedTensors.Contains(node.Name), relayout.Layout.Segments);
+                }
+                else tensors[node.Name] = EltwiseTiling.AddPlacement(node, a, b, next, unsignedTensors.Contains(node.Name), lanes);
+                next += tensors[node.Name].Words;
+            }
+            else if (convLayouts.TryGetValue(node.Name, out var partner))
+            {
+                // The array writes any lane map (a hole is a column with zero weights and M = 0).
+                tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, partner.Groups, unsignedTensors.Contains(node.Name), partner.Segments);
+                next += tensors[node.Name].Words;
+            }
+            else
+            {
+                tensors[node.Name] = TensorPlacement.Dense(node.Name, node.Output, next, lanes, unsignedTensors.Contains(node.Name));
+                next += tensors[node.Name].Words;
+            }
+        }
+        return (tensors, next);
+    }
+
+    /// <summary>
+    /// For an add of <paramref name="a"/> and <paramref name="b"/> in different layouts: the operand that is
+    /// a dense array conv of this plan (not a concat slot, not yet moved) and the other's layout; else null
+    /// (the layouts agree, or the add is refused by <see cref="EltwiseTiling.AddPlacement"/>).
+    /// </summary>
+    private static (string Conv, TensorPlacement Layout)? ConvToRelayout(EngineConfig config, IReadOnlyList<Node> nodes,
+        IReadOnlyDictionary<string, TensorPlacement> tensors, IReadOnlyDictionary<string, Node> concatOf, IReadOnlyDictionary<string, TensorPlacement> convLayouts, TensorPlacement a, TensorPlacement b)
+    {
+        int lanes = config.Lanes;
+        if (a.Shape != b.Shape || a.Im2Col is not null || b.Im2Col is not null
+            || a.Groups == b.Groups && a.LogicalChannels(lanes).SequenceEqual(b.LogicalChannels(lanes)))
+            return null;
+        bool Movable(TensorPlacement t) =>
+            t.Owner is null && !concatOf.ContainsKey(t.Name) && !convLayouts.ContainsKey(t.Name)
+            && nodes.FirstOrDefault(n => n.Name == t.Name) is { Op: ConvLayer } node
+            && t.Segments is [{ LogicalStart: 0, FirstGroup: 0 }]
+            && !OnDepthwiseUnit(config, node, tensors[node.Inputs[0]]);
+        return Movable(a) ? (a.Name, b) : Movable(b) ? (b.Name, a) : null;
+    }
+
+    /// <summary>
     /// The convolution to pack im2col-style, if any: the only reader of the schedule's input, with
     /// fewer input channels than the array has rows and a kernel larger than 1x1 (SqueezeNet's
     /// conv1: 3 channels would use 3 of 16 rows; 27 packed channels use 27 of 32).
@@ -221,7 +279,6 @@ public static class ScheduleCompiler
         node.Op is ConvLayer conv && config.DepthwiseUnit != false && conv.Groups > 1 && conv.Groups == input.Shape.Channels
         && conv.OutChannels == conv.Groups && conv.KernelSize <= config.DepthwiseMaxKernel && input.Im2Col is null;
 
-    /// <summary>True when the two tensors put every channel in the same lane of the same group (a depthwise output written into a concat may not).</summary>
     /// <summary>The placed input of a lane-wise layer (max pool, KxK average pool, activation), else null.</summary>
     private static TensorPlacement? LaneWiseSource(Node node, IReadOnlyDictionary<string, TensorPlacement> tensors) =>
         node.Op is MaxPoolLayer or AvgPoolLayer or ActivationLayer && tensors.TryGetValue(node.Inputs[0], out var source) && source.Im2Col is null
@@ -234,6 +291,7 @@ public static class ScheduleCompiler
             throw new ScheduleException($"layer '{node.Name}': works lane by lane, but its output '{output.Name}' would store channels in other lanes than its input '{input.Name}'");
     }
 
+    /// <summary>True when the two tensors put every channel in the same lane of the same group (a depthwise output written into a concat may not).</summary>
     private static bool SameLayout(TensorPlacement a, TensorPlacement b) =>
         a.Groups == b.Groups && a.Segments.Count == b.Segments.Count && a.Segments.Zip(b.Segments).All(p => p.First == p.Second);
 

@@ -45,6 +45,21 @@ public class CompactNetworkCosimTests(ITestOutputHelper output)
         Assert.Contains(ops, o => o.Opcode == Opcode.Eltwise);
     }
 
+    /// <summary>
+    /// ShuffleNet v1 (g = 3): at 16 lanes stage 2's first unit concatenates 24 + 216 channels, so every
+    /// grouped conv feeding a stage-2 add writes that layout with its holes.
+    /// </summary>
+    [RequiresToolsFact("verilator")]
+    public void ShuffleNetV1IsBitExactAt16x16()
+    {
+        var r = Run(BuiltinNetworks.Get(BuiltinNetworks.ShuffleNetV1), 17);
+        var schedule = r.Cosim.Schedule;
+        var shortcut = schedule.Tensors["stage2/unit1/relu"].LogicalChannels(16);
+        Assert.Contains(-1, shortcut);
+        Assert.Equal(shortcut, schedule.Tensors["stage2/unit4/gconv2"].LogicalChannels(16));
+        Assert.Contains(schedule.Ops, o => o.Opcode == Opcode.DwConv);
+    }
+
     [RequiresToolsFact("verilator")]
     public void SqueezeNetSimpleBypassIsBitExactAt16x16()
     {

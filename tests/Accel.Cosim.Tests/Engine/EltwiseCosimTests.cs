@@ -98,13 +98,15 @@ public class EltwiseCosimTests(ITestOutputHelper output)
     [Fact]
     public void AddsOfDifferentChannelLayoutsAreRefusedNamingTheLayer()
     {
-        // At 4 lanes a concat of 6 + 6 channels leaves holes (groups 0-1 and 2-3); a 12-channel conv fills 3 groups.
+        // At 4 lanes a concat of 6 + 6 channels leaves holes (groups 0-1 and 2-3); a pool of a 12-channel conv
+        // fills 3 groups and, unlike a conv operand, cannot be written in the concat's layout.
         var net = new Network("holes", new Shape(4, 5, 5),
         [
             new ConvLayer("e1", 6, 1) { Inputs = [Network.InputName] },
             new ConvLayer("e3", 6, 3, 1, 1) { Inputs = [Network.InputName] },
             new ConcatLayer("cat") { Inputs = ["e1", "e3"] },
-            new ConvLayer("side", 12, 1) { Inputs = [Network.InputName] },
+            new ConvLayer("wide", 12, 1) { Inputs = [Network.InputName] },
+            new MaxPoolLayer("side", 3, 1, 1) { Inputs = ["wide"] },
             new AddLayer("sum") { Inputs = ["cat", "side"] },
         ]);
         var e = Assert.Throws<ScheduleException>(() => Accel.Hardware.Schedule.ScheduleCompiler.Plan(net, new EngineConfig { Rows = 4, Cols = 4 }));
@@ -233,5 +235,38 @@ public class EltwiseCosimTests(ITestOutputHelper output)
         Assert.True(r.BitExact, r.FirstMismatch?.ToString());
         var shortcut = r.Schedule.Tensors["shortcut"];
         Assert.Equal(r.Schedule.Tensors["x"].Segments.Count, shortcut.Segments.Count);
+    }
+
+    /// <summary>
+    /// ShuffleNet v1's units on a shortcut with holes: x = concat(a, b) stores n + 1 and 2n - 1
+    /// channels from groups 0 and 2, so the grouped convs feeding the adds write x's layout (hole
+    /// columns with zero weights, M = 0), and the second unit reads the first one's sum through it.
+    /// </summary>
+    [RequiresToolsTheory("verilator")]
+    [InlineData(4, 71)]
+    [InlineData(8, 72)]
+    public void ConvsFeedingAnAddWriteTheShortcutsLayoutHolesIncluded(int n, int seed)
+    {
+        int c = 3 * n;
+        var net = new Network($"holey_units_{seed}", new Shape(3, 7, 7),
+        [
+            new ConvLayer("a", n + 1, 3, 1, 1) { Inputs = [Network.InputName] },
+            new ConvLayer("b", 2 * n - 1, 1, 1, 0) { Inputs = [Network.InputName] },
+            new ConcatLayer("x") { Inputs = ["a", "b"] },
+            new ConvLayer("unit1/gconv1", c, 1) { Groups = 3, Inputs = ["x"] },
+            new ConvLayer("unit1/gconv2", c, 1, Relu: false) { Groups = 3 },
+            new AddLayer("unit1/add", Relu: true) { Inputs = ["unit1/gconv2", "x"] },
+            new ConvLayer("unit2/dw", c, 3, 1, 1, Relu: false) { Groups = c, Inputs = ["unit1/add"] },
+            new ConvLayer("unit2/gconv2", c, 1, Relu: false) { Groups = 3 },
+            new AddLayer("unit2/add", Relu: false) { Inputs = ["unit1/add", "unit2/gconv2"] },
+            new ConvLayer("head", n + 2, 1, 1, 0, Relu: false),
+        ]);
+        var r = Run(net, n, 700 + seed);
+        Assert.True(r.BitExact, r.FirstMismatch?.ToString());
+        var x = r.Schedule.Tensors["x"].LogicalChannels(n);
+        Assert.Contains(-1, x);
+        foreach (var t in new[] { "unit1/gconv2", "unit1/add", "unit2/dw", "unit2/gconv2", "unit2/add" })
+            Assert.Equal(x, r.Schedule.Tensors[t].LogicalChannels(n));
+        Assert.Equal(Opcode.DwConv, r.Schedule.Ops.Single(o => o.Node == "unit2/dw").Opcode);
     }
 }
