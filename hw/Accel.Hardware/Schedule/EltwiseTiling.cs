@@ -24,7 +24,7 @@ internal static class EltwiseTiling
         if (a.Im2Col is not null || b.Im2Col is not null)
             throw new ScheduleException($"layer '{node.Name}': an add input stored im2col-style is not supported");
         // Segment lists may differ and still store every channel in the same lane (64 + 64 channels from groups 0 and 8 at 8 lanes is 128 from group 0).
-        if (a.Groups != b.Groups || !a.LogicalChannels(lanes).SequenceEqual(b.LogicalChannels(lanes)))
+        if (!a.SameLanes(b, lanes))
             throw new ScheduleException($"layer '{node.Name}': add inputs '{a.Name}' ({Layout(a)}) and '{b.Name}' ({Layout(b)}) are stored in different channel layouts; the engine adds word by word");
         return new TensorPlacement(node.Name, node.Output, baseWord, a.Groups, unsignedOutput, a.Segments);
     }
@@ -46,7 +46,7 @@ internal static class EltwiseTiling
     public static ScheduledOp Scale(EngineConfig c, int layer, Node node, TensorPlacement map, TensorPlacement gate,
         TensorPlacement output, int paramBase, List<LayerStep> steps)
     {
-        if (map.Groups != gate.Groups || !map.LogicalChannels(c.Lanes).SequenceEqual(gate.LogicalChannels(c.Lanes)))
+        if (!map.SameLanes(gate, c.Lanes))
             throw new ScheduleException($"layer '{node.Name}': the gate '{gate.Name}' ({Layout(gate)}) does not store its channels in the lanes of the map '{map.Name}' ({Layout(map)})");
         if (map.Im2Col is not null)
             throw new ScheduleException($"layer '{node.Name}': a scale of an input stored im2col-style is not supported");

@@ -112,7 +112,7 @@ public static class ScheduleCompiler
                 case ConcatLayer or DropoutLayer:
                     break;
                 default:
-                    throw new ScheduleException($"layer '{node.Name}': {node.Op.GetType().Name.Replace("Layer", "")} is not an operation this engine runs (conv, grouped and depthwise conv, max pool, global average pool, concat)");
+                    throw new ScheduleException($"layer '{node.Name}': {node.Op.GetType().Name.Replace("Layer", "")} is not an operation this engine runs (conv, grouped and depthwise conv, max and average pool, global average pool, concat, add, activation, scale, shuffle, slice)");
             }
         }
 
@@ -213,7 +213,7 @@ public static class ScheduleCompiler
                 // Word-by-word: the sum keeps its operands' layout. A dense conv operand of a sum with a tensor
                 // with holes is placed again in that layout; until then the sum takes its partner's.
                 var (a, b) = (tensors[node.Inputs[0]], tensors[node.Inputs[1]]);
-                if (ConvToRelayout(config, nodes, tensors, concatOf, convLayouts, a, b) is { } relayout)
+                if (ConvToRelayout(config, nodes, tensors, convLayouts, a, b) is { } relayout)
                 {
                     retake[relayout.Conv] = relayout.Layout;
                     tensors[node.Name] = new TensorPlacement(node.Name, node.Output, next, relayout.Layout.Groups, unsignedTensors.Contains(node.Name), relayout.Layout.Segments);
@@ -242,14 +242,13 @@ public static class ScheduleCompiler
     /// (the layouts agree, or the add is refused by <see cref="EltwiseTiling.AddPlacement"/>).
     /// </summary>
     private static (string Conv, TensorPlacement Layout)? ConvToRelayout(EngineConfig config, IReadOnlyList<Node> nodes,
-        IReadOnlyDictionary<string, TensorPlacement> tensors, IReadOnlyDictionary<string, Node> concatOf, IReadOnlyDictionary<string, TensorPlacement> convLayouts, TensorPlacement a, TensorPlacement b)
+        IReadOnlyDictionary<string, TensorPlacement> tensors, IReadOnlyDictionary<string, TensorPlacement> convLayouts, TensorPlacement a, TensorPlacement b)
     {
-        int lanes = config.Lanes;
-        if (a.Shape != b.Shape || a.Im2Col is not null || b.Im2Col is not null
-            || a.Groups == b.Groups && a.LogicalChannels(lanes).SequenceEqual(b.LogicalChannels(lanes)))
+        if (a.Shape != b.Shape || a.Im2Col is not null || b.Im2Col is not null || a.SameLanes(b, config.Lanes))
             return null;
+        // A concat input (or a dropout's alias) has an owner: its place is the concat's.
         bool Movable(TensorPlacement t) =>
-            t.Owner is null && !concatOf.ContainsKey(t.Name) && !convLayouts.ContainsKey(t.Name)
+            t.Owner is null && !convLayouts.ContainsKey(t.Name)
             && nodes.FirstOrDefault(n => n.Name == t.Name) is { Op: ConvLayer } node
             && t.Segments is [{ LogicalStart: 0, FirstGroup: 0 }]
             && !OnDepthwiseUnit(config, node, tensors[node.Inputs[0]]);
@@ -287,7 +286,7 @@ public static class ScheduleCompiler
     /// <summary>Lane-wise units keep every channel in its lane: refuse a placement that would move one.</summary>
     private static void RequireSameLanes(Node node, TensorPlacement input, TensorPlacement output, int lanes)
     {
-        if (input.Groups != output.Groups || !input.LogicalChannels(lanes).SequenceEqual(output.LogicalChannels(lanes)))
+        if (!input.SameLanes(output, lanes))
             throw new ScheduleException($"layer '{node.Name}': works lane by lane, but its output '{output.Name}' would store channels in other lanes than its input '{input.Name}'");
     }
 

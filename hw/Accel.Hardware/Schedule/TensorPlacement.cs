@@ -62,6 +62,10 @@ public sealed record TensorPlacement(string Name, Shape Shape, long Base, int Gr
         return map;
     }
 
+    /// <summary>True when <paramref name="other"/> stores every channel in the same lane of the same group (segment lists may still differ).</summary>
+    public bool SameLanes(TensorPlacement other, int lanes) =>
+        Groups == other.Groups && LogicalChannels(lanes).AsSpan().SequenceEqual(other.LogicalChannels(lanes));
+
     /// <summary>A single-segment tensor of <paramref name="shape"/> at <paramref name="baseAddress"/>.</summary>
     public static TensorPlacement Dense(string name, Shape shape, long baseAddress, int lanes, bool unsignedTensor) =>
         new(name, shape, baseAddress, GroupsFor(shape.Channels, lanes), unsignedTensor, [new ChannelSegment(0, shape.Channels, 0)]);
