@@ -22,8 +22,14 @@ internal sealed class FakeSession : IAsyncDisposable
             Engine = Run,
         };
         served = Task.Run(() => Fake.RunAsync(stop.Token));
-        Board = new Board(host, "fake:test", boardOptions ?? new BoardOptions { Policy = new RetryPolicy(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), 5) });
+        Board = new Board(host, "fake:test", boardOptions ?? new BoardOptions { Policy = Patient });
     }
+
+    /// <summary>
+    /// The fake answers in microseconds, so a resend here is a fault; waits far above any scheduling
+    /// stall keep a loaded CI machine (a cold JIT, the other test assemblies) from causing one.
+    /// </summary>
+    public static RetryPolicy Patient { get; } = new(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), 3);
 
     public TestModel Test { get; }
     public BoardModel Model { get; }
@@ -78,8 +84,7 @@ public class BoardTests
     {
         var (t, model) = Pooled();
         var options = new FakeBoardOptions(model.Rows, model.Cols, 1 << 20, model.Config.ParamDepth!.Value) { ConfigHash = model.ConfigHash, Window = boardWindow };
-        var policy = new RetryPolicy(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), 5);
-        await using var s = new FakeSession(t, model, options, new BoardOptions { Policy = policy, MaxWindow = maxWindow });
+        await using var s = new FakeSession(t, model, options, new BoardOptions { Policy = FakeSession.Patient, MaxWindow = maxWindow });
         Assert.Equal(boardWindow, (await s.Board.ConnectAsync()).Window);
         Assert.Equal(used, s.Board.Commands.WriteWindow);
         await s.Board.LoadModelAsync(model);

@@ -76,7 +76,7 @@ public class WindowTests(ITestOutputHelper output)
     public async Task AnUnansweredRequestIsResentAloneWhileTheOthersStand()
     {
         var (host, boardEnd) = DuplexPipe.Create();
-        using var client = new LinkClient(host, BoardHarness.Patient, firstSequence: 10);
+        using var client = new LinkClient(host, BoardHarness.Prompt, firstSequence: 10);
         var commands = new Commands(client) { WriteWindow = 4 };
         var data = new byte[4 * Protocol.MaxWriteData];
         var write = Task.Run(() => commands.WriteMemoryAsync(0, data));
