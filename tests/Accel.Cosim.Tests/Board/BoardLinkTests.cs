@@ -57,13 +57,14 @@ public sealed class BoardLinkTests(BoardEmulatorFixture fixture, ITestOutputHelp
     // host's FakeBoard fault runs use, leave 1 in 10^8; short first timeouts keep the many resends
     // cheap (a spurious one is dropped or answered from the board's cache).
     [RequiresToolsTheory("verilator")]
-    [InlineData(5, 16, 4)]
+    [InlineData(5, 8, 4)]
     public Task FaultyLinkStillCarriesIdenticalData(int seed, int kib, int window) => RunFaulty(seed, kib, window);
 
     /// <summary>More seeds, sizes and window 1 (minutes each).</summary>
     [RequiresToolsTheory("verilator")]
     [Trait("Category", "Long")]
     [InlineData(5, 16, 1)]
+    [InlineData(5, 16, 4)]
     [InlineData(6, 16, 4)]
     [InlineData(8, 64, 4)]
     public Task FaultyLinkStillCarriesIdenticalDataMoreSeeds(int seed, int kib, int window) => RunFaulty(seed, kib, window);
