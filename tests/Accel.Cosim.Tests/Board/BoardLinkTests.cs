@@ -52,8 +52,9 @@ public sealed class BoardLinkTests(BoardEmulatorFixture fixture, ITestOutputHelp
 
     // At 1 % per byte a minimum-size exchange (a 32-byte WRITE_MEM: ~48 bytes out, 13 back) is damaged
     // with probability ~1 - 0.99^59 = 0.45, independently per attempt, and a 16 KiB write and read-back
-    // takes ~1000 such exchanges. With 10 attempts one request in 0.45^10 = 1/3000 exhausts them: about
-    // one run in three ended in a TimeoutException (the board answering all along). 24 attempts, as the
+    // (the long cases; the default one writes 8 KiB) takes ~1000 such exchanges. With 10 attempts one
+    // request in 0.45^10 = 1/3000 exhausts them: about one run in three ended in a TimeoutException
+    // (the board answering all along). 24 attempts, as the
     // host's FakeBoard fault runs use, leave 1 in 10^8; short first timeouts keep the many resends
     // cheap (a spurious one is dropped or answered from the board's cache).
     [RequiresToolsTheory("verilator")]
